@@ -1,0 +1,71 @@
+// Result values: what a check returns and what the reports print.
+
+export type Status = 'passed' | 'failed' | 'skipped' | 'notSupported';
+
+export interface Exchange {
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  response?: { status: number; headers: Record<string, string>; body?: string };
+  /** Did the journal see this request at an upstream, and how many times. */
+  upstreamTries?: number;
+  servedBy?: string;
+  note?: string;
+}
+
+export interface Evidence {
+  exchanges?: Exchange[];
+  /** A command that reproduces the deciding request. */
+  curl?: string;
+  /** Check-specific numbers: counts, intervals, timelines. */
+  data?: Record<string, unknown>;
+}
+
+export interface CheckOutcome {
+  status: Status;
+  message: string;
+  evidence: Evidence;
+  warnings?: string[];
+}
+
+export interface CheckResult extends CheckOutcome {
+  suite: string;
+  target: string;
+  runtime: 'process' | 'container';
+  check: string;
+  durationMs: number;
+}
+
+export interface TargetRun {
+  suite: string;
+  target: string;
+  runtime: 'process' | 'container';
+  mode: 'config' | 'render';
+  /** The config the proxy ran, after placeholders. */
+  config: string;
+  /** The proxy's log, captured. */
+  log: string;
+  /** Why the target did not run, when it did not (environment). */
+  error?: string;
+}
+
+export interface Summary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  notSupported: number;
+}
+
+export interface RunReport {
+  tool: { name: 'proxyproof'; version: string };
+  startedAt: string;
+  finishedAt: string;
+  seed: number;
+  summary: Summary;
+  results: CheckResult[];
+  targets: TargetRun[];
+}
+
+export function summarize(results: CheckResult[]): Summary {
+  const s: Summary = { passed: 0, failed: 0, skipped: 0, notSupported: 0 };
+  for (const r of results) s[r.status]++;
+  return s;
+}

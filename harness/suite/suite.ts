@@ -1,0 +1,106 @@
+// The suite model: what a *.suite.yaml file says, with paths made absolute
+// and durations in milliseconds. load-suite.ts builds it; nothing else parses YAML.
+
+import type { HttpMethod } from '../spec/model.ts';
+
+export type Credential =
+  | { kind: 'apiKey'; key: string }
+  | { kind: 'bearer'; token: string }
+  | { kind: 'basic'; user: string; password: string };
+
+export interface Consumer {
+  name: string;
+  /** false: a credential the proxy must reject (a wrong key, a forged token). */
+  valid: boolean;
+  credential: Credential;
+}
+
+export interface UpstreamSpec {
+  name: string;
+  versions: string[];
+  replicas: number;
+  /** operationIds this upstream serves; undefined = every operation not claimed by another upstream. */
+  operations?: string[];
+}
+
+export interface TargetSpec {
+  /** Target kind: nginx | haproxy (later kong, envoy). */
+  name: string;
+  /** Absolute path of the user's own config with placeholders, when given. */
+  config?: string;
+  /** true: the config is rendered from the policies. Exactly one of config/render. */
+  render: boolean;
+  /** Balancing for rendered configs: roundrobin (smooth weighted) or random. */
+  balance?: 'roundrobin' | 'random';
+}
+
+export interface JwtSettings {
+  alg: 'RS256' | 'HS256';
+  /** Absolute path of a JWKS file (RS256). */
+  jwks?: string;
+  /** Shared secret (HS256). */
+  secret?: string;
+  issuer?: string;
+}
+
+export interface AuthPolicy {
+  /** Name in the spec's securitySchemes; undefined = the spec's own requirements. */
+  scheme?: string;
+  /** Statuses that count as a rejection. Default [401, 403]. */
+  reject: number[];
+  jwt?: JwtSettings;
+}
+
+export interface RateLimitPolicy {
+  limit: number;
+  windowMs: number;
+  by: 'consumer' | 'ip' | 'global';
+  /** operationIds in scope; undefined = all operations. */
+  operations?: string[];
+}
+
+export interface RetryPolicy {
+  /** Retries after the first try. */
+  attempts: number;
+  on: number[];
+  methods: HttpMethod[];
+  perTryTimeoutMs?: number;
+}
+
+export interface CanaryPolicy {
+  upstream: string;
+  /** version -> weight (any positive scale; shares are weight / sum). */
+  weights: Record<string, number>;
+  /** Absolute tolerance on each share, e.g. 0.05. */
+  tolerance: number;
+  /** False-alarm rate of the whole verdict. Default 1e-4. */
+  alpha: number;
+  /** Most requests the sequential test may send. Default 6400. */
+  maxRequests: number;
+}
+
+export interface ContractPolicy {
+  /** operationIds to exercise; undefined = all. */
+  operations?: string[];
+}
+
+export interface Policies {
+  auth?: AuthPolicy;
+  rateLimit?: RateLimitPolicy;
+  retry?: RetryPolicy;
+  canary?: CanaryPolicy;
+  contract?: ContractPolicy;
+}
+
+export interface Suite {
+  /** Absolute path of the suite file. */
+  file: string;
+  dir: string;
+  name: string;
+  /** Absolute path of the OpenAPI document. */
+  spec: string;
+  upstreams: UpstreamSpec[];
+  consumers: Consumer[];
+  targets: TargetSpec[];
+  policies: Policies;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['harness/**/*.test.ts', 'suites/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Proxies and mocks bind OS-given ports, so files may run in parallel;
+    // two workers match the two cores of the CI machines.
+    maxWorkers: 2,
+  },
+});
