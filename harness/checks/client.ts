@@ -1,0 +1,129 @@
+// The checks' HTTP client: every request gets a request id the mocks journal,
+// carries a consumer's credential when asked, and can be turned into a curl
+// line that reproduces it. Keep-alive connections on undici's pool.
+
+import { Pool } from 'undici';
+import type { HttpRequestSpec, SecurityScheme } from '../spec/model.ts';
+import type { Consumer } from '../suite/suite.ts';
+import type { Exchange } from '../run/result.ts';
+import { REQUEST_ID_HEADER, SERVED_BY_HEADER } from '../upstream/types.ts';
+import { placeCredential } from './credentials.ts';
+
+export interface SendOptions {
+  consumer?: Consumer;
+  scheme?: SecurityScheme;
+  id?: string;
+  timeoutMs?: number;
+}
+
+export interface Sent {
+  id: string;
+  method: string;
+  /** Path with query, as sent. */
+  path: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** 0 when no response came (see error). */
+  status: number;
+  responseHeaders: Record<string, string>;
+  responseBody: string;
+  sentAt: number;
+  doneAt: number;
+  error?: string;
+}
+
+const BODY_KEEP = 4096;
+
+export class ProxyClient {
+  readonly baseUrl: string;
+  readonly #pool: Pool;
+  readonly #prefix: string;
+  #counter = 0;
+
+  constructor(baseUrl: string, runId: string, connections = 16) {
+    this.baseUrl = baseUrl;
+    this.#prefix = `pp-${runId}`;
+    this.#pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 4_000 });
+  }
+
+  newId(label = 'r'): string {
+    this.#counter += 1;
+    return `${this.#prefix}-${label}-${this.#counter}`;
+  }
+
+  async send(req: HttpRequestSpec, opts: SendOptions = {}): Promise<Sent> {
+    const id = opts.id ?? this.newId();
+    const cred = placeCredential(opts.consumer, opts.scheme);
+    let path = req.path;
+    const q = new URLSearchParams(cred.query).toString();
+    if (q) path += (path.includes('?') ? '&' : '?') + q;
+    const headers: Record<string, string> = { ...lower(req.headers), ...cred.headers, [REQUEST_ID_HEADER]: id };
+    const sentAt = Date.now();
+    const base = { id, method: req.method, path, url: this.baseUrl + path, headers, body: req.body, sentAt };
+    try {
+      const res = await this.#pool.request({
+        method: req.method,
+        path,
+        headers,
+        body: req.body,
+        headersTimeout: opts.timeoutMs ?? 10_000,
+        bodyTimeout: opts.timeoutMs ?? 10_000,
+      });
+      const text = await res.body.text();
+      return {
+        ...base,
+        status: res.statusCode,
+        responseHeaders: flatten(res.headers),
+        responseBody: text,
+        doneAt: Date.now(),
+      };
+    } catch (err) {
+      return { ...base, status: 0, responseHeaders: {}, responseBody: '', doneAt: Date.now(), error: (err as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+}
+
+function lower(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function flatten(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** A shell-safe curl line that reproduces the request. */
+export function curlOf(s: Pick<Sent, 'method' | 'url' | 'headers' | 'body'>): string {
+  const parts = ['curl', '-sS', '-i', '-X', s.method];
+  for (const [k, v] of Object.entries(s.headers)) parts.push('-H', shellQuote(`${k}: ${v}`));
+  if (s.body !== undefined) parts.push('--data-binary', shellQuote(s.body));
+  parts.push(shellQuote(s.url));
+  return parts.join(' ');
+}
+
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function exchangeOf(s: Sent, upstreamTries?: number, note?: string): Exchange {
+  return {
+    request: { method: s.method, url: s.url, headers: s.headers, body: clip(s.body) },
+    response: s.status
+      ? { status: s.status, headers: s.responseHeaders, body: clip(s.responseBody) }
+      : undefined,
+    upstreamTries,
+    servedBy: s.responseHeaders[SERVED_BY_HEADER],
+    note: note ?? s.error,
+  };
+}
+
+function clip(body: string | undefined): string | undefined {
+  if (body === undefined) return undefined;
+  return body.length > BODY_KEEP ? `${body.slice(0, BODY_KEEP)}… (${body.length} bytes)` : body;
+}

@@ -1,0 +1,30 @@
+// Which operations a check drives, chosen so that checks do not distort each
+// other: the canary, retry and contract checks keep out of the rate limit's
+// scope where they can, and use valid consumers.
+
+import type { Operation } from '../spec/model.ts';
+import type { Policies, Suite } from '../suite/suite.ts';
+
+export function inRateLimitScope(policies: Policies, op: Operation): boolean {
+  const rl = policies.rateLimit;
+  if (!rl) return false;
+  return rl.operations === undefined || rl.operations.includes(op.id);
+}
+
+/** The upstream that serves an operation: the one that lists it, else the first with no list. */
+export function upstreamOf(suite: Suite, op: Operation): string | undefined {
+  const listed = suite.upstreams.find((u) => u.operations?.includes(op.id));
+  if (listed) return listed.name;
+  return suite.upstreams.find((u) => u.operations === undefined)?.name;
+}
+
+/** Operations outside the rate limit's scope first, then the rest; GET before others. */
+export function preferUnlimited(policies: Policies, ops: Operation[]): Operation[] {
+  const score = (op: Operation) => (inRateLimitScope(policies, op) ? 2 : 0) + (op.method === 'GET' ? 0 : 1);
+  return [...ops].sort((a, b) => score(a) - score(b));
+}
+
+/** True when the operation answers with a success the mock can produce without fault. */
+export function hasSuccessResponse(op: Operation): boolean {
+  return op.responses.some((r) => /^2/.test(r.status));
+}

@@ -1,0 +1,219 @@
+// The one place where a suite meets targets, runtimes and checks.
+// Everything that can be wrong with the input is found before anything starts
+// or is written: suites, specs, target kinds, user configs and placeholders.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSuite } from '../suite/load-suite.ts';
+import { loadSpec } from '../spec/load-spec.ts';
+import { createSpecValidator } from '../spec/validate.ts';
+import type { Spec } from '../spec/model.ts';
+import type { Suite, TargetSpec } from '../suite/suite.ts';
+import { getTarget } from '../targets/targets.ts';
+import type { RenderInput, RenderedConfig, TargetDriver } from '../targets/target.ts';
+import { processRuntime } from '../runtime/process-runtime.ts';
+import { freePort } from '../runtime/ports.ts';
+import { startMockFleet, type MockFleet } from '../upstream/mock-upstream.ts';
+import type { Endpoint } from '../upstream/types.ts';
+import { checks } from '../checks/checks.ts';
+import type { Check } from '../checks/check.ts';
+import { ProxyClient } from '../checks/client.ts';
+import { forkRng, randomSeed } from '../rng.ts';
+import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
+import { summarize, type CheckResult, type RunReport, type TargetRun } from './result.ts';
+import { writeReports } from '../report/write-reports.ts';
+import { secretsOf } from '../report/redact.ts';
+import { binaryAvailable } from '../runtime/binaries.ts';
+
+export interface RunOptions {
+  suites: string[];
+  targets?: string[];
+  reportDir: string;
+  seed?: number;
+  runtime: 'process';
+  /** Only these checks (by name); default all. */
+  checks?: string[];
+  log: (line: string) => void;
+}
+
+interface Loaded {
+  suite: Suite;
+  spec: Spec;
+}
+
+const VERSION = '0.1.0';
+
+async function loadAll(files: string[]): Promise<Loaded[]> {
+  const out: Loaded[] = [];
+  for (const file of files) {
+    const suite = await loadSuite(file);
+    const spec = await loadSpec(suite.spec);
+    for (const t of suite.targets) {
+      if (!getTarget(t.name)) throw new InputError(suite.file, undefined, `unknown target ${t.name}`);
+    }
+    out.push({ suite, spec });
+  }
+  return out;
+}
+
+function selectedTargets(suite: Suite, only?: string[]): TargetSpec[] {
+  return only?.length ? suite.targets.filter((t) => only.includes(t.name)) : suite.targets;
+}
+
+/** Render (or take) the config for a target; pure but for reading the user's file. */
+function configFor(driver: TargetDriver, t: TargetSpec, input: RenderInput): RenderedConfig {
+  return t.config ? driver.fromUserConfig(input, t.config) : driver.render(input);
+}
+
+/** Addresses for a dry render: fixed, documented sample ports, nothing bound. */
+function sampleInput(loaded: Loaded, workdir: string): RenderInput {
+  let port = 9001;
+  const upstreams: Record<string, Record<string, Endpoint[]>> = {};
+  for (const u of loaded.suite.upstreams) {
+    upstreams[u.name] = {};
+    for (const v of u.versions) upstreams[u.name][v] = Array.from({ length: u.replicas }, () => ({ host: '127.0.0.1', port: port++ }));
+  }
+  return { suite: loaded.suite, spec: loaded.spec, listen: { host: '127.0.0.1', port: 8080 }, upstreams, workdir };
+}
+
+export async function validateSuites(files: string[]): Promise<string[]> {
+  const loaded = await loadAll(files);
+  const lines: string[] = [];
+  for (const l of loaded) {
+    for (const t of l.suite.targets) {
+      const driver = getTarget(t.name)!;
+      // Placeholders and file reads are checked here too: a user config with an unknown placeholder fails validate.
+      configFor(driver, t, sampleInput(l, '/tmp/proxyproof-validate'));
+    }
+    const policies = Object.keys(l.suite.policies).join(', ') || 'none';
+    lines.push(`${l.suite.file}: ok (${l.spec.operations.length} operations, targets ${l.suite.targets.map((t) => t.name).join(', ')}, policies ${policies})`);
+  }
+  return lines;
+}
+
+export async function renderSuite(file: string, target: string): Promise<string> {
+  const [l] = await loadAll([file]);
+  const t = l.suite.targets.find((x) => x.name === target) ?? (getTarget(target) ? { name: target, render: true } : undefined);
+  if (!t) throw new InputError(file, undefined, `unknown target ${target}`);
+  const driver = getTarget(t.name)!;
+  const cfg = configFor(driver, t, sampleInput(l, '/tmp/proxyproof-render'));
+  const header = `# ${t.config ? 'user config' : 'rendered'} for ${t.name}; sample addresses: listen 127.0.0.1:8080, upstreams from 127.0.0.1:9001\n`;
+  const extra = Object.keys(cfg.files).filter((f) => f !== cfg.mainFile);
+  const rest = extra.map((f) => `\n# --- ${f}\n${cfg.files[f]}`).join('');
+  return header + cfg.files[cfg.mainFile] + rest;
+}
+
+/** Run one check, turning exceptions into failures and missing features into notSupported. */
+async function runCheck(check: Check, base: Omit<CheckResult, 'status' | 'message' | 'evidence' | 'durationMs' | 'check'>, ctx: Parameters<Check['run']>[0], driver: TargetDriver, rendered: boolean): Promise<CheckResult> {
+  const started = Date.now();
+  const done = (r: Pick<CheckResult, 'status' | 'message' | 'evidence'> & { warnings?: string[] }): CheckResult => ({
+    ...base,
+    check: check.name,
+    durationMs: Date.now() - started,
+    ...r,
+  });
+  if (!ctx.policies[check.policy]) return done({ status: 'skipped', message: `the suite sets no ${check.policy} policy`, evidence: {} });
+  if (rendered) {
+    const missing = check.features(ctx.policies, ctx.spec).filter((f) => !driver.features.has(f));
+    if (missing.length) return done({ status: 'notSupported', message: `${driver.name} cannot express ${missing.join(', ')}`, evidence: {} });
+  }
+  try {
+    return done(await check.run(ctx));
+  } catch (err) {
+    return done({ status: 'failed', message: `${check.name} could not complete: ${(err as Error).message}`, evidence: {} });
+  }
+}
+
+async function runTarget(l: Loaded, t: TargetSpec, fleet: MockFleet, seed: number, opts: RunOptions): Promise<{ results: CheckResult[]; run: TargetRun }> {
+  const driver = getTarget(t.name)!;
+  const workdir = await mkdtemp(join(tmpdir(), `proxyproof-${t.name}-`));
+  const listen = { host: '127.0.0.1', port: await freePort() };
+  const input: RenderInput = { suite: l.suite, spec: l.spec, listen, upstreams: fleet.endpoints, workdir };
+  const cfg = configFor(driver, t, input);
+  const run: TargetRun = { suite: l.suite.name, target: t.name, runtime: 'process', mode: t.config ? 'config' : 'render', config: cfg.files[cfg.mainFile], log: '' };
+  const results: CheckResult[] = [];
+  try {
+    await using proxy = await processRuntime.start(cfg, { workdir, listen });
+    opts.log(`${l.suite.name}/${t.name}: ${t.name} ready at ${proxy.baseUrl}`);
+    const client = new ProxyClient(proxy.baseUrl, `${seed.toString(36)}-${t.name}`);
+    try {
+      const validator = createSpecValidator(l.spec);
+      const wanted = opts.checks?.length ? checks.filter((c) => opts.checks!.includes(c.name)) : checks;
+      for (const check of wanted) {
+        const ctx = {
+          suite: l.suite,
+          spec: l.spec,
+          policies: l.suite.policies,
+          target: t.name,
+          proxy,
+          fleet,
+          client,
+          validator,
+          rng: forkRng(seed, `${l.suite.name}/${t.name}/${check.name}`),
+          seed,
+          operations: l.spec.operations,
+          log: opts.log,
+        };
+        const r = await runCheck(check, { suite: l.suite.name, target: t.name, runtime: 'process' }, ctx, driver, !t.config);
+        opts.log(`${l.suite.name}/${t.name}/${check.name}: ${r.status} — ${r.message}`);
+        results.push(r);
+      }
+    } finally {
+      await client.close();
+      run.log = proxy.logs();
+    }
+  } finally {
+    await rm(workdir, { recursive: true, force: true });
+  }
+  return { results, run };
+}
+
+export async function runSuites(opts: RunOptions): Promise<{ report: RunReport; exitCode: number }> {
+  const startedAt = new Date().toISOString();
+  const seed = opts.seed ?? randomSeed();
+  const loaded = await loadAll(opts.suites);
+  // Every requested target must be able to run before anything starts.
+  for (const l of loaded) {
+    const targets = selectedTargets(l.suite, opts.targets);
+    if (opts.targets?.length && !targets.length) {
+      throw new InputError(l.suite.file, 'targets', `names none of --target ${opts.targets.join(', ')} (it has ${l.suite.targets.map((t) => t.name).join(', ')})`);
+    }
+    for (const t of targets) {
+      const driver = getTarget(t.name)!;
+      if (!(await binaryAvailable(driver.binary))) {
+        throw new EnvironmentError(`${driver.name}: ${driver.binary} not found on PATH`, driver.installHint);
+      }
+      configFor(driver, t, sampleInput(l, '/tmp/proxyproof-validate'));
+    }
+  }
+  opts.log(`proxyproof ${VERSION}: seed ${seed}`);
+  const results: CheckResult[] = [];
+  const runs: TargetRun[] = [];
+  const secrets: string[] = [];
+  for (const l of loaded) {
+    secrets.push(...secretsOf(l.suite));
+    await using fleet = await startMockFleet(l.spec, l.suite.upstreams, { seed });
+    // Targets run side by side: separate proxies and ports; the mocks key
+    // their journal and faults by request id, so one fleet serves them all.
+    // allSettled: a target that cannot start must not tear the fleet down under the other.
+    const settled = await Promise.allSettled(selectedTargets(l.suite, opts.targets).map((t) => runTarget(l, t, fleet, seed, opts)));
+    const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (broken) throw broken.reason;
+    for (const o of settled as PromiseFulfilledResult<Awaited<ReturnType<typeof runTarget>>>[]) {
+      results.push(...o.value.results);
+      runs.push(o.value.run);
+    }
+  }
+  const report: RunReport = {
+    tool: { name: 'proxyproof', version: VERSION },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    seed,
+    summary: summarize(results),
+    results,
+    targets: runs,
+  };
+  await writeReports(report, opts.reportDir, secrets);
+  return { report, exitCode: report.summary.failed > 0 ? ExitCode.checkFailed : ExitCode.ok };
+}

@@ -1,0 +1,698 @@
+// Loads an OpenAPI 2.0 / 3.0 / 3.1 document into the version-neutral Spec model.
+//
+// The document is validated with swagger-parser (errors become one-line
+// InputErrors naming the most specific place), then bundled (internal $refs
+// kept). Every schema handed out in an Operation is self-contained: the
+// definitions it reaches are copied under `$defs` with safe keys and every
+// `$ref` points at `#/$defs/<key>`, so ajv (draft-07 for 2.0/3.0, 2020-12 for
+// 3.1) and json-schema-faker can both use it as it is, recursive or not.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { InputError, oneLine } from '../errors.ts';
+import type {
+  HttpMethod,
+  JsonSchema,
+  OpenApiVersion,
+  Operation,
+  ParameterSpec,
+  ResponseSpec,
+  SecurityRequirement,
+  SecurityScheme,
+  Spec,
+} from './model.ts';
+
+type Obj = Record<string, unknown>;
+
+const METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
+
+/** Formats ajv-formats knows; others are dropped from the converted schemas (annotations only). */
+export const KNOWN_FORMATS = new Set([
+  'date', 'time', 'date-time', 'iso-time', 'iso-date-time', 'duration', 'uri', 'uri-reference', 'uri-template',
+  'url', 'email', 'hostname', 'ipv4', 'ipv6', 'regex', 'uuid', 'json-pointer', 'json-pointer-uri-fragment',
+  'relative-json-pointer', 'byte', 'int32', 'int64', 'float', 'double', 'password', 'binary',
+]);
+
+/** OpenAPI-only or annotation keywords that ajv/json-schema-faker need not see. */
+const DROP_KEYS = new Set(['discriminator', 'xml', 'example', 'externalDocs', 'nullable', 'x-nullable', '$id', '$schema', '$anchor', '$dynamicAnchor', '$comment']);
+
+export function isJsonMediaType(ct: string | undefined): boolean {
+  if (!ct) return false;
+  const base = ct.split(';')[0].trim().toLowerCase();
+  return base === 'application/json' || base.endsWith('+json') || base === '*/*' || base === 'application/*' || /\/json$/.test(base) || /^application\/[^/]*json/.test(base);
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function escapePointer(seg: string): string {
+  return seg.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function unescapePointer(seg: string): string {
+  return seg.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** Resolve a local `#/a/b` pointer in the document; undefined when absent. */
+function resolvePointer(doc: unknown, ref: string): unknown {
+  if (!ref.startsWith('#')) return undefined;
+  const body = ref.slice(1);
+  if (body === '' || body === '/') return doc;
+  let cur: unknown = doc;
+  for (const raw of body.replace(/^\//, '').split('/')) {
+    const seg = unescapePointer(decodeURIComponent(raw));
+    if (Array.isArray(cur)) cur = cur[Number(seg)];
+    else if (isObj(cur)) cur = cur[seg];
+    else return undefined;
+    if (cur === undefined) return undefined;
+  }
+  return cur;
+}
+
+// ---------------------------------------------------------------------------
+// Reading and validating the file
+
+async function readDocument(file: string): Promise<Obj> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(file, undefined, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? oneLine(err)})`);
+  }
+  let doc: unknown;
+  const trimmed = text.trimStart();
+  if (file.toLowerCase().endsWith('.json') || trimmed.startsWith('{')) {
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      const msg = oneLine(err);
+      const m = /position (\d+)/.exec(msg);
+      const line = m ? text.slice(0, Number(m[1])).split('\n').length : undefined;
+      throw new InputError(file, line ? `line ${line}` : undefined, `JSON syntax error: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+    }
+  } else {
+    try {
+      doc = parseYaml(text, { prettyErrors: false, maxAliasCount: 10_000 });
+    } catch (err) {
+      if (err instanceof YAMLParseError) {
+        const line = err.linePos?.[0]?.line;
+        throw new InputError(file, line ? `line ${line}` : undefined, `YAML syntax error: ${oneLine(err.message.split('\n')[0]).replace(/ at line \d+, column \d+:?.*$/, '')}`);
+      }
+      throw new InputError(file, undefined, `YAML syntax error: ${oneLine(err)}`);
+    }
+  }
+  if (!isObj(doc)) throw new InputError(file, undefined, 'not an OpenAPI document (expected a mapping with an `openapi` or `swagger` field)');
+  return doc;
+}
+
+function detectVersion(file: string, doc: Obj): OpenApiVersion {
+  if ('swagger' in doc) {
+    if (String(doc.swagger) === '2.0') return '2.0';
+    throw new InputError(file, '#/swagger', `unsupported Swagger version ${JSON.stringify(doc.swagger)} (supported: 2.0, 3.0.x, 3.1.x)`);
+  }
+  if ('openapi' in doc) {
+    const v = String(doc.openapi);
+    if (/^3\.0\.\d+$/.test(v)) return '3.0';
+    if (/^3\.1\.\d+$/.test(v)) return '3.1';
+    throw new InputError(file, '#/openapi', `unsupported OpenAPI version ${JSON.stringify(doc.openapi)} (supported: 2.0, 3.0.x, 3.1.x)`);
+  }
+  throw new InputError(file, undefined, 'not an OpenAPI document (no `openapi` or `swagger` field)');
+}
+
+interface AjvLikeError { instancePath?: string; message?: string; params?: Record<string, unknown> }
+
+function validationError(file: string, err: unknown): InputError {
+  const details = (err as { details?: AjvLikeError[] }).details;
+  if (Array.isArray(details) && details.length > 0) {
+    // The deepest instance path is the most specific place; prefer non-combinator messages there.
+    let best = details[0];
+    for (const d of details) {
+      const a = (d.instancePath ?? '').split('/').length;
+      const b = (best.instancePath ?? '').split('/').length;
+      if (a > b) best = d;
+    }
+    let msg = best.message ?? 'is invalid';
+    if (best.params && Array.isArray(best.params.allowedValues)) msg += ` (${(best.params.allowedValues as unknown[]).join(', ')})`;
+    if (best.params && typeof best.params.additionalProperty === 'string') msg += ` '${best.params.additionalProperty}'`;
+    return new InputError(file, `#${best.instancePath ?? ''}`, oneLine(msg));
+  }
+  let msg = oneLine(err).replace(/^Swagger schema validation failed\.\s*/, '').replace(/^Validation failed\.\s*/, '');
+  // Missing $ref targets: 'Missing $ref pointer "#/x". Token "x" does not exist.'
+  const ptr = /\$ref pointer "(#[^"]*)"/.exec(msg);
+  if (ptr) return new InputError(file, ptr[1], `$ref target does not exist`);
+  msg = msg.replace(new RegExp(`\\s*${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'g'), '');
+  return new InputError(file, undefined, msg || 'invalid OpenAPI document');
+}
+
+// ---------------------------------------------------------------------------
+// Schema conversion
+
+type Mode = 'request' | 'response';
+
+interface DefEntry {
+  key: string;
+  pointer: string;
+  converted: Record<Mode, JsonSchema | undefined>;
+  deps: Record<Mode, Set<string>>;
+}
+
+class SchemaConverter {
+  private byPointer = new Map<string, DefEntry>();
+  private byKey = new Map<string, DefEntry>();
+  /** Unresolvable or external $refs met while converting. */
+  readonly problems: { pointer: string; detail: string }[] = [];
+
+  constructor(private readonly doc: Obj, private readonly version: OpenApiVersion) {}
+
+  /** Convert a schema at `where` (for messages) into a self-contained schema. */
+  root(schema: unknown, mode: Mode): JsonSchema {
+    const deps = new Set<string>();
+    const converted = this.convert(schema, mode, deps);
+    if (deps.size === 0 || typeof converted === 'boolean') return converted;
+    const defs: Record<string, JsonSchema> = {};
+    const queue = [...deps];
+    const seen = new Set(queue);
+    while (queue.length) {
+      const key = queue.shift()!;
+      const entry = this.byKey.get(key)!;
+      defs[key] = entry.converted[mode]!;
+      for (const d of entry.deps[mode]) if (!seen.has(d)) { seen.add(d); queue.push(d); }
+    }
+    return { ...converted, $defs: defs };
+  }
+
+  entries(): DefEntry[] {
+    return [...this.byKey.values()];
+  }
+
+  private keyFor(pointer: string): string {
+    const segs = pointer.replace(/^#\/?/, '').split('/').map((s) => unescapePointer(decodeURIComponent(s)));
+    let base: string;
+    if ((segs[0] === 'components' && segs[1] === 'schemas' && segs.length === 3) || (segs[0] === 'definitions' && segs.length === 2)) base = segs[segs.length - 1];
+    else base = segs.join('.');
+    base = base.replace(/[^A-Za-z0-9_.-]/g, '_') || 'root';
+    let key = base;
+    for (let i = 2; this.byKey.has(key); i++) key = `${base}_${i}`;
+    return key;
+  }
+
+  private def(pointer: string, mode: Mode): string | undefined {
+    let entry = this.byPointer.get(pointer);
+    if (!entry) {
+      const target = resolvePointer(this.doc, pointer);
+      if (target === undefined) {
+        this.problems.push({ pointer, detail: '$ref target does not exist' });
+        return undefined;
+      }
+      const key = this.keyFor(pointer);
+      entry = { key, pointer, converted: { request: undefined, response: undefined }, deps: { request: new Set(), response: new Set() } };
+      this.byPointer.set(pointer, entry);
+      this.byKey.set(key, entry);
+    }
+    if (entry.converted[mode] === undefined) {
+      // Placeholder first so that recursion terminates.
+      entry.converted[mode] = {};
+      const deps = new Set<string>();
+      const out = this.convert(resolvePointer(this.doc, pointer), mode, deps);
+      entry.converted[mode] = out;
+      entry.deps[mode] = deps;
+    }
+    return entry.key;
+  }
+
+  private convert(schema: unknown, mode: Mode, deps: Set<string>): JsonSchema {
+    if (typeof schema === 'boolean') return schema;
+    if (!isObj(schema)) return {};
+    if (typeof schema.$ref === 'string') {
+      const ref = schema.$ref;
+      let refOut: Obj;
+      if (!ref.startsWith('#')) {
+        this.problems.push({ pointer: ref, detail: 'external $ref left after bundling' });
+        refOut = {};
+      } else {
+        const key = this.def(ref, mode);
+        if (key) deps.add(key);
+        refOut = key ? { $ref: `#/$defs/${key}` } : {};
+      }
+      if (this.version !== '3.1') return refOut;
+      const rest = Object.keys(schema).filter((k) => k !== '$ref' && k !== 'description' && k !== 'summary');
+      if (rest.length === 0) return refOut;
+      const { $ref: _drop, ...siblings } = schema;
+      return { ...(this.convert(siblings, mode, deps) as Obj), ...refOut };
+    }
+    const out: Obj = {};
+    for (const [k, v] of Object.entries(schema)) {
+      if (DROP_KEYS.has(k)) continue;
+      if (k.startsWith('x-')) continue;
+      switch (k) {
+        case 'properties':
+        case 'patternProperties':
+        case '$defs':
+        case 'definitions':
+        case 'dependentSchemas': {
+          if (!isObj(v)) break;
+          const props: Obj = {};
+          for (const [pk, pv] of Object.entries(v)) props[pk] = this.convert(pv, mode, deps);
+          out[k] = props;
+          break;
+        }
+        case 'items':
+          out[k] = Array.isArray(v) ? v.map((s) => this.convert(s, mode, deps)) : this.convert(v, mode, deps);
+          break;
+        case 'additionalProperties':
+        case 'additionalItems':
+        case 'unevaluatedProperties':
+        case 'unevaluatedItems':
+        case 'not':
+        case 'contains':
+        case 'propertyNames':
+        case 'if':
+        case 'then':
+        case 'else':
+        case 'contentSchema':
+          out[k] = this.convert(v, mode, deps);
+          break;
+        case 'allOf':
+        case 'anyOf':
+        case 'oneOf':
+        case 'prefixItems':
+          out[k] = Array.isArray(v) ? v.map((s) => this.convert(s, mode, deps)) : v;
+          break;
+        case 'format':
+          if (typeof v === 'string' && KNOWN_FORMATS.has(v)) out[k] = v;
+          break;
+        case 'type':
+          if (v === 'file') break; // 2.0 formData file: any value
+          out[k] = v;
+          break;
+        case 'exclusiveMinimum':
+        case 'exclusiveMaximum':
+          if (typeof v === 'boolean') {
+            const bound = k === 'exclusiveMinimum' ? 'minimum' : 'maximum';
+            if (v && typeof schema[bound] === 'number') out[k] = schema[bound];
+          } else out[k] = v;
+          break;
+        case 'minimum':
+        case 'maximum': {
+          const excl = k === 'minimum' ? schema.exclusiveMinimum : schema.exclusiveMaximum;
+          if (excl === true) break; // became exclusive*
+          out[k] = v;
+          break;
+        }
+        case 'required':
+          if (Array.isArray(v) && v.length > 0) out[k] = v;
+          break;
+        default:
+          out[k] = v;
+      }
+    }
+    // readOnly properties are not sent in requests; writeOnly ones are not returned.
+    if (Array.isArray(out.required) && isObj(out.properties)) {
+      const props = out.properties as Obj;
+      const skip = mode === 'request' ? 'readOnly' : 'writeOnly';
+      const req = (out.required as unknown[]).filter((r) => !(typeof r === 'string' && isObj(props[r]) && (props[r] as Obj)[skip] === true));
+      if (req.length) out.required = req;
+      else delete out.required;
+    }
+    const nullable = this.version !== '3.1' && (schema.nullable === true || schema['x-nullable'] === true);
+    if (nullable) {
+      if (typeof out.type === 'string') {
+        out.type = [out.type, 'null'];
+        if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+        return out;
+      }
+      if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+      if (out.type === undefined && !Array.isArray(out.enum)) return { anyOf: [out, { type: 'null' }] };
+    }
+    return out;
+  }
+
+  /**
+   * Definitions with no finite instance: each one needs itself (through $ref,
+   * allOf, required properties or non-empty arrays) with no way out.
+   */
+  unproductive(mode: Mode): DefEntry[] {
+    const productive = new Set<string>();
+    const entries = this.entries().filter((e) => e.converted[mode] !== undefined);
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const e of entries) {
+        if (productive.has(e.key)) continue;
+        if (isProductive(e.converted[mode]!, productive)) { productive.add(e.key); changed = true; }
+      }
+    }
+    return entries.filter((e) => !productive.has(e.key));
+  }
+}
+
+function isProductive(schema: JsonSchema, productive: Set<string>): boolean {
+  if (typeof schema === 'boolean') return true;
+  if (typeof schema.$ref === 'string') {
+    const key = schema.$ref.replace(/^#\/\$defs\//, '');
+    if (!productive.has(key)) return false;
+  }
+  if (Array.isArray(schema.allOf) && !schema.allOf.every((s) => isProductive(s as JsonSchema, productive))) return false;
+  for (const k of ['anyOf', 'oneOf'] as const) {
+    const alts = schema[k];
+    if (Array.isArray(alts) && alts.length > 0 && !alts.some((s) => isProductive(s as JsonSchema, productive))) return false;
+  }
+  const types = schema.type === undefined ? undefined : Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
+  // Any scalar type is a way out.
+  if (types && types.some((t) => t !== 'object' && t !== 'array')) return true;
+  const objectApplies = !types || types.includes('object');
+  const arrayApplies = !types || types.includes('array');
+  let objectOk = true;
+  if (objectApplies && Array.isArray(schema.required) && isObj(schema.properties)) {
+    const props = schema.properties as Obj;
+    objectOk = (schema.required as unknown[]).every((r) => typeof r !== 'string' || props[r] === undefined || isProductive(props[r] as JsonSchema, productive));
+  }
+  let arrayOk = true;
+  if (arrayApplies && typeof schema.minItems === 'number' && schema.minItems > 0 && schema.items !== undefined && !Array.isArray(schema.items)) {
+    arrayOk = isProductive(schema.items as JsonSchema, productive);
+  }
+  if (types) return (types.includes('object') && objectOk) || (types.includes('array') && arrayOk);
+  return objectOk && arrayOk;
+}
+
+// ---------------------------------------------------------------------------
+// Building operations
+
+function basePathOf(version: OpenApiVersion, doc: Obj): string {
+  let p = '';
+  if (version === '2.0') p = typeof doc.basePath === 'string' ? doc.basePath : '';
+  else {
+    const server = Array.isArray(doc.servers) ? doc.servers[0] : undefined;
+    if (isObj(server) && typeof server.url === 'string') {
+      let url = server.url;
+      const vars = isObj(server.variables) ? server.variables : {};
+      url = url.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+        const v = vars[name];
+        return isObj(v) && v.default !== undefined ? String(v.default) : '';
+      });
+      const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*(\/.*)?$/.exec(url);
+      p = m ? (m[1] ?? '') : url.startsWith('/') ? url : '';
+      p = p.split(/[?#]/)[0];
+    }
+  }
+  p = p.replace(/\/+$/, '');
+  if (p && !p.startsWith('/')) p = `/${p}`;
+  return p;
+}
+
+export function pathRegexSource(template: string): string {
+  let out = '^';
+  let last = 0;
+  const re = /\{[^}/]+\}/g;
+  for (let m = re.exec(template); m; m = re.exec(template)) {
+    out += template.slice(last, m.index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '[^/]+';
+    last = m.index + m[0].length;
+  }
+  return `${out}${template.slice(last).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
+function normalizeSecurity(v: unknown): SecurityRequirement[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObj).map((req) => {
+    const out: SecurityRequirement = {};
+    for (const [name, scopes] of Object.entries(req)) out[name] = Array.isArray(scopes) ? scopes.map(String) : [];
+    return out;
+  });
+}
+
+function pickContent(content: unknown): [string, Obj] | undefined {
+  if (!isObj(content)) return undefined;
+  const keys = Object.keys(content);
+  if (keys.length === 0) return undefined;
+  const json = keys.find((k) => isJsonMediaType(k) && !k.includes('*')) ?? keys.find((k) => isJsonMediaType(k));
+  const key = json ?? keys[0];
+  const media = content[key];
+  return [key, isObj(media) ? media : {}];
+}
+
+class Builder {
+  readonly conv: SchemaConverter;
+  private readonly ids = new Map<string, string>();
+
+  constructor(readonly file: string, readonly doc: Obj, readonly version: OpenApiVersion) {
+    this.conv = new SchemaConverter(doc, version);
+  }
+
+  /** Follow $ref chains for non-schema objects (parameters, responses, examples). */
+  deref(v: unknown, where: string): unknown {
+    const seen = new Set<string>();
+    while (isObj(v) && typeof v.$ref === 'string') {
+      const ref = v.$ref;
+      if (seen.has(ref)) throw new InputError(this.file, where, `$ref cycle through ${ref}`);
+      seen.add(ref);
+      const next = resolvePointer(this.doc, ref);
+      if (next === undefined) throw new InputError(this.file, ref.startsWith('#') ? ref : where, '$ref target does not exist');
+      v = next;
+    }
+    return v;
+  }
+
+  exampleOf(media: Obj, where: string): unknown {
+    if (media.example !== undefined) return media.example;
+    if (isObj(media.examples)) {
+      for (const [name, ex] of Object.entries(media.examples)) {
+        const e = this.deref(ex, `${where}/examples/${escapePointer(name)}`);
+        if (isObj(e) && e.value !== undefined) return e.value;
+      }
+    }
+    return undefined;
+  }
+
+  securitySchemes(): Record<string, SecurityScheme> {
+    const out: Record<string, SecurityScheme> = {};
+    const defs = this.version === '2.0' ? this.doc.securityDefinitions : isObj(this.doc.components) ? this.doc.components.securitySchemes : undefined;
+    if (!isObj(defs)) return out;
+    for (const [name, raw] of Object.entries(defs)) {
+      const s = this.deref(raw, `#/components/securitySchemes/${escapePointer(name)}`);
+      if (!isObj(s)) continue;
+      const type = String(s.type);
+      if (type === 'basic') out[name] = { kind: 'basic' };
+      else if (type === 'apiKey') {
+        const where = s.in === 'query' || s.in === 'cookie' ? s.in : 'header';
+        out[name] = { kind: 'apiKey', name: String(s.name), in: where };
+      } else if (type === 'http') {
+        const scheme = String(s.scheme ?? '').toLowerCase();
+        if (scheme === 'basic') out[name] = { kind: 'basic' };
+        else if (scheme === 'bearer') out[name] = typeof s.bearerFormat === 'string' ? { kind: 'bearer', format: s.bearerFormat } : { kind: 'bearer' };
+        else out[name] = { kind: 'other', type: `http:${scheme}` };
+      } else out[name] = { kind: 'other', type };
+    }
+    return out;
+  }
+
+  operations(basePath: string): Operation[] {
+    const ops: Operation[] = [];
+    const paths = isObj(this.doc.paths) ? this.doc.paths : {};
+    for (const [p, rawItem] of Object.entries(paths)) {
+      const itemPtr = `#/paths/${escapePointer(p)}`;
+      const item = this.deref(rawItem, itemPtr);
+      if (!isObj(item)) continue;
+      for (const m of METHODS) {
+        const raw = item[m.toLowerCase()];
+        if (!isObj(raw)) continue;
+        ops.push(this.operation(basePath, p, m, item, raw, `${itemPtr}/${m.toLowerCase()}`));
+      }
+    }
+    return ops;
+  }
+
+  private operation(basePath: string, p: string, method: HttpMethod, item: Obj, op: Obj, pointer: string): Operation {
+    const id = typeof op.operationId === 'string' && op.operationId ? op.operationId : `${method}_${p}`;
+    const dup = this.ids.get(id);
+    if (dup) throw new InputError(this.file, pointer, `duplicate operationId '${id}' (also at ${dup})`);
+    this.ids.set(id, pointer);
+    // Some specs (box) tell operations apart with a fragment in the path key; requests never carry it.
+    const fullPath = `${basePath}${p.split('#')[0]}`;
+
+    // Parameters: path-level first, operation-level overrides by (name, in).
+    const merged = new Map<string, { param: Obj; where: string }>();
+    const addParams = (list: unknown, where: string) => {
+      if (!Array.isArray(list)) return;
+      list.forEach((raw, i) => {
+        const prm = this.deref(raw, `${where}/${i}`);
+        if (isObj(prm)) merged.set(`${prm.in}:${prm.name}`, { param: prm, where: `${where}/${i}` });
+      });
+    };
+    addParams(item.parameters, pointer.replace(/\/[a-z]+$/, '/parameters'));
+    addParams(op.parameters, `${pointer}/parameters`);
+
+    const parameters: ParameterSpec[] = [];
+    let requestBody: Operation['requestBody'];
+    const formParams: Obj[] = [];
+    for (const { param } of merged.values()) {
+      const loc = String(param.in);
+      if (loc === 'body') {
+        const ct = this.pickMime(op.consumes ?? this.doc.consumes, 'application/json');
+        requestBody = { required: param.required === true, contentType: ct, schema: this.conv.root(param.schema ?? {}, 'request') };
+        const ex = isObj(param['x-examples']) ? (param['x-examples'] as Obj)[ct] : undefined;
+        if (ex !== undefined) requestBody.example = ex;
+        continue;
+      }
+      if (loc === 'formData') { formParams.push(param); continue; }
+      if (loc !== 'path' && loc !== 'query' && loc !== 'header' && loc !== 'cookie') continue;
+      let schemaSrc: unknown;
+      if (this.version === '2.0') schemaSrc = swagger2ParamSchema(param);
+      else if (param.schema !== undefined) schemaSrc = param.schema;
+      else if (isObj(param.content)) schemaSrc = pickContent(param.content)?.[1].schema ?? {};
+      else schemaSrc = {};
+      const ps: ParameterSpec = { name: String(param.name), in: loc, required: loc === 'path' ? true : param.required === true, schema: this.conv.root(schemaSrc, 'request') };
+      const ex = param.example !== undefined ? param.example : this.version === '2.0' ? param['x-example'] : this.exampleOf(param, pointer);
+      if (ex !== undefined) ps.example = ex;
+      parameters.push(ps);
+    }
+    if (formParams.length) {
+      const hasFile = formParams.some((f) => f.type === 'file');
+      const consumes = (op.consumes ?? this.doc.consumes) as unknown;
+      const list = Array.isArray(consumes) ? consumes.map(String) : [];
+      const ct = hasFile ? 'multipart/form-data' : list.find((c) => c.startsWith('application/x-www-form-urlencoded')) ?? list.find((c) => c.startsWith('multipart/form-data')) ?? 'application/x-www-form-urlencoded';
+      const properties: Obj = {};
+      const required: string[] = [];
+      for (const f of formParams) {
+        properties[String(f.name)] = swagger2ParamSchema(f);
+        if (f.required === true) required.push(String(f.name));
+      }
+      const schema: Obj = { type: 'object', properties };
+      if (required.length) schema.required = required;
+      requestBody = { required: required.length > 0, contentType: ct, schema: this.conv.root(schema, 'request') };
+    }
+    if (this.version !== '2.0' && op.requestBody !== undefined) {
+      const rb = this.deref(op.requestBody, `${pointer}/requestBody`);
+      if (isObj(rb)) {
+        const picked = pickContent(rb.content);
+        if (picked) {
+          const [ct, media] = picked;
+          requestBody = { required: rb.required === true, contentType: ct };
+          if (media.schema !== undefined) requestBody.schema = this.conv.root(media.schema, 'request');
+          const ex = this.exampleOf(media, `${pointer}/requestBody/content/${escapePointer(ct)}`);
+          if (ex !== undefined) requestBody.example = ex;
+        }
+      }
+    }
+
+    const responses: ResponseSpec[] = [];
+    if (isObj(op.responses)) {
+      for (const [status, raw] of Object.entries(op.responses)) {
+        if (status.startsWith('x-')) continue;
+        const where = `${pointer}/responses/${escapePointer(status)}`;
+        const r = this.deref(raw, where);
+        if (!isObj(r)) continue;
+        const rs: ResponseSpec = { status };
+        if (this.version === '2.0') {
+          if (r.schema !== undefined) {
+            const examples = isObj(r.examples) ? r.examples : {};
+            const exKey = Object.keys(examples).find((k) => isJsonMediaType(k));
+            const produces = op.produces ?? this.doc.produces;
+            rs.contentType = this.pickMime(produces, 'application/json');
+            rs.schema = this.conv.root(r.schema, 'response');
+            const ex = examples[rs.contentType] ?? (exKey ? examples[exKey] : undefined);
+            if (ex !== undefined) rs.example = ex;
+          }
+        } else {
+          const picked = pickContent(r.content);
+          if (picked) {
+            const [ct, media] = picked;
+            rs.contentType = ct;
+            if (media.schema !== undefined) rs.schema = this.conv.root(media.schema, 'response');
+            const ex = this.exampleOf(media, `${where}/content/${escapePointer(ct)}`);
+            if (ex !== undefined) rs.example = ex;
+          }
+        }
+        responses.push(rs);
+      }
+    }
+
+    return {
+      id,
+      method,
+      path: fullPath,
+      pathRegex: pathRegexSource(fullPath),
+      security: normalizeSecurity(op.security !== undefined ? op.security : this.doc.security),
+      parameters,
+      ...(requestBody ? { requestBody } : {}),
+      responses,
+      pointer,
+    };
+  }
+
+  private pickMime(list: unknown, fallback: string): string {
+    if (!Array.isArray(list) || list.length === 0) return fallback;
+    const all = list.map(String);
+    return all.find((c) => isJsonMediaType(c) && !c.includes('*')) ?? all[0];
+  }
+}
+
+/** A 2.0 non-body parameter carries its schema inline (type, format, items, enum, bounds). */
+function swagger2ParamSchema(param: Obj): Obj {
+  const keys = ['type', 'format', 'items', 'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'uniqueItems', 'multipleOf', 'default'];
+  const out: Obj = {};
+  for (const k of keys) {
+    if (param[k] === undefined) continue;
+    out[k] = k === 'items' && isObj(param.items) ? swagger2ParamSchema(param.items) : param[k];
+  }
+  if (param.type === 'file') delete out.type;
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+
+/**
+ * A copy for swagger-parser's validator. HTTP auth scheme names are
+ * case-insensitive (RFC 7235) but its 3.1 meta-schema only accepts
+ * `bearer` in lower case before allowing `bearerFormat`, so they are lowered.
+ */
+function forValidation(raw: Obj): never {
+  const copy = structuredClone(raw);
+  const schemes = isObj(copy.components) ? copy.components.securitySchemes : undefined;
+  if (isObj(schemes)) {
+    for (const s of Object.values(schemes)) if (isObj(s) && s.type === 'http' && typeof s.scheme === 'string') s.scheme = s.scheme.toLowerCase();
+  }
+  return copy as never;
+}
+
+export async function loadSpec(file: string): Promise<Spec> {
+  const raw = await readDocument(file);
+  const version = detectVersion(file, raw);
+  const abs = path.resolve(file);
+  try {
+    await SwaggerParser.validate(abs, forValidation(raw), {});
+  } catch (err) {
+    throw validationError(file, err);
+  }
+  let doc: Obj;
+  try {
+    doc = (await SwaggerParser.bundle(abs, structuredClone(raw) as never, {})) as unknown as Obj;
+  } catch (err) {
+    throw validationError(file, err);
+  }
+  const builder = new Builder(file, doc, version);
+  const basePath = basePathOf(version, doc);
+  const operations = builder.operations(basePath);
+  const problem = builder.conv.problems[0];
+  if (problem) throw new InputError(file, problem.pointer.startsWith('#') ? problem.pointer : undefined, problem.detail);
+  for (const mode of ['response', 'request'] as const) {
+    const bad = builder.conv.unproductive(mode);
+    if (bad.length) {
+      const names = bad.map((b) => b.pointer).sort();
+      throw new InputError(file, names[0], `schema has no finite instance: it requires itself through a cycle with no base case (${names.join(', ')})`);
+    }
+  }
+  const info = isObj(doc.info) ? doc.info : {};
+  return {
+    file,
+    version,
+    title: typeof info.title === 'string' ? info.title : '',
+    basePath,
+    operations,
+    securitySchemes: builder.securitySchemes(),
+    doc,
+  };
+}

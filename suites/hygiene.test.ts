@@ -1,0 +1,103 @@
+// Nothing is left running after a pass, a failure, SIGINT or SIGTERM: no
+// proxy process and no listening socket. Each run gets its own TMPDIR, so its
+// proxies (whose workdirs live there) can be told apart from other tests'.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'bin', 'proxyproof.js');
+
+function processesUnder(dir: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', dir], { encoding: 'utf8' }).split('\n').filter((l) => l && !l.includes('pgrep'));
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('error', () => res(false));
+  });
+}
+
+interface Outcome { code: number | null; signal: NodeJS.Signals | null; ports: number[]; out: string; dir: string }
+
+/** Run the CLI; when `signal` is given, send it once both proxies are ready. */
+function run(suite: string, signal?: NodeJS.Signals): Promise<Outcome> {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-hygiene-'));
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [cli, 'run', suite, '--report-dir', join(dir, 'reports'), '--seed', '3'], {
+      env: { ...process.env, TMPDIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const ports: number[] = [];
+    let sent = false;
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      for (const m of out.matchAll(/ready at http:\/\/127\.0\.0\.1:(\d+)/g)) if (!ports.includes(+m[1])) ports.push(+m[1]);
+      if (signal && !sent && ports.length >= 2) {
+        sent = true;
+        // Mid-run: the checks are under way against both proxies.
+        setTimeout(() => child.kill(signal), 300);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`run did not end: ${out}`)); }, 90_000);
+    child.on('exit', (code, sig) => { clearTimeout(timer); res({ code, signal: sig, ports, out, dir }); });
+  });
+}
+
+async function expectClean(o: Outcome) {
+  expect(processesUnder(o.dir)).toEqual([]);
+  for (const p of o.ports) expect(await portOpen(p), `port ${p} still listening`).toBe(false);
+  rmSync(o.dir, { recursive: true, force: true });
+}
+
+function suiteWithMutant(dir: string): string {
+  const doc = parse(readFileSync(join(root, 'suites', 'petstore.suite.yaml'), 'utf8'));
+  doc.spec = join(root, 'openapi', 'petstore.yaml');
+  doc.targets = { nginx: { config: join(root, 'fixtures', 'nginx', 'mutants', 'auth.conf') }, haproxy: { render: true } };
+  doc.policies = { auth: doc.policies.auth };
+  const f = join(dir, 'failing.suite.yaml');
+  writeFileSync(f, stringify(doc));
+  return f;
+}
+
+describe('nothing is left running', () => {
+  const suite = join(root, 'suites', 'petstore.suite.yaml');
+
+  it('after SIGINT mid-run', { timeout: 100_000 }, async () => {
+    const o = await run(suite, 'SIGINT');
+    expect(o.ports.length).toBe(2);
+    expect(o.code).toBe(130);
+    await expectClean(o);
+  });
+
+  it('after SIGTERM mid-run', { timeout: 100_000 }, async () => {
+    const o = await run(suite, 'SIGTERM');
+    expect(o.ports.length).toBe(2);
+    expect(o.code).toBe(143);
+    await expectClean(o);
+  });
+
+  it('after a failing run', { timeout: 100_000 }, async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pp-hygiene-suite-'));
+    const o = await run(suiteWithMutant(tmp));
+    expect(o.code, o.out).toBe(1);
+    expect(o.ports.length).toBe(2);
+    await expectClean(o);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+});
