@@ -57,6 +57,109 @@ const EXTRA_FORMATS: NonNullable<GenerateOptions['formats']> = {
   double: (r) => String(r.int(0, 1000) / 4),
 };
 
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const prepared = new WeakMap<object, JsonSchema>();
+
+/**
+ * json-schema-faker generates poorly for `allOf` of `$ref`s (Pet = allOf[NewPet, {id}])
+ * and for schemas that leave `type` implicit. This makes a generation-only copy
+ * with allOf members merged into one schema and types made explicit; the result
+ * is still checked against the original schema.
+ */
+function prepareForFaker(schema: JsonSchema): JsonSchema {
+  if (typeof schema === 'boolean') return schema;
+  const hit = prepared.get(schema);
+  if (hit) return hit;
+  const defs = isObj(schema.$defs) ? (schema.$defs as Obj) : {};
+  const resolve = (s: unknown): unknown => {
+    if (isObj(s) && typeof s.$ref === 'string' && s.$ref.startsWith('#/$defs/')) return defs[s.$ref.slice(8)] ?? s;
+    return s;
+  };
+  const memo = new Map<unknown, unknown>();
+  const walk = (s: unknown, stack: Set<unknown>): unknown => {
+    if (!isObj(s)) return s;
+    if (memo.has(s)) return memo.get(s);
+    let out: Obj = {};
+    memo.set(s, out);
+    for (const [k, v] of Object.entries(s)) {
+      if (k === '$defs' && isObj(v)) {
+        const d: Obj = {};
+        for (const [dk, dv] of Object.entries(v)) d[dk] = walk(dv, stack);
+        out[k] = d;
+      } else if ((k === 'properties' || k === 'patternProperties') && isObj(v)) {
+        const d: Obj = {};
+        for (const [dk, dv] of Object.entries(v)) d[dk] = walk(dv, stack);
+        out[k] = d;
+      } else if (Array.isArray(v) && (k === 'anyOf' || k === 'oneOf' || k === 'prefixItems')) out[k] = v.map((x) => walk(x, stack));
+      else if (k === 'items' || k === 'additionalProperties' || k === 'not') out[k] = walk(v, stack);
+      else if (k !== 'allOf') out[k] = v;
+    }
+    if (Array.isArray(s.allOf)) {
+      for (const member of s.allOf) {
+        if (stack.has(member)) { out.allOf = [...((out.allOf as unknown[]) ?? []), member]; continue; }
+        const target = resolve(member);
+        const next = new Set(stack).add(member);
+        const flat = walk(isObj(target) && target !== member && Array.isArray(target.allOf) ? { ...target } : target, next);
+        if (!isObj(flat) || (typeof (flat as Obj).$ref === 'string')) { out.allOf = [...((out.allOf as unknown[]) ?? []), member]; continue; }
+        out = mergeSchemas(out, flat);
+      }
+    }
+    if (out.type === undefined && out.$ref === undefined && !out.anyOf && !out.oneOf && !out.enum && out.const === undefined) {
+      if (out.properties || out.required || out.additionalProperties !== undefined) out.type = 'object';
+      else if (out.items) out.type = 'array';
+    }
+    memo.set(s, out);
+    return out;
+  };
+  const result = walk(schema, new Set()) as JsonSchema;
+  prepared.set(schema, result);
+  return result;
+}
+
+function mergeSchemas(a: Obj, b: Obj): Obj {
+  const out: Obj = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (k === '$defs') continue;
+    const cur = out[k];
+    if (cur === undefined) { out[k] = v; continue; }
+    switch (k) {
+      case 'properties': {
+        const props: Obj = { ...(cur as Obj) };
+        for (const [pk, pv] of Object.entries(v as Obj)) props[pk] = props[pk] === undefined ? pv : isObj(props[pk]) && isObj(pv) ? mergeSchemas(props[pk] as Obj, pv) : pv;
+        out[k] = props;
+        break;
+      }
+      case 'required':
+        out[k] = [...new Set([...(cur as unknown[]), ...(v as unknown[])])];
+        break;
+      case 'type': {
+        const ta = Array.isArray(cur) ? cur : [cur];
+        const tb = Array.isArray(v) ? v : [v];
+        const both = ta.filter((t) => tb.includes(t) || (t === 'number' && tb.includes('integer')));
+        out[k] = both.length === 1 ? both[0] : both.length ? both : v;
+        break;
+      }
+      case 'enum':
+        out[k] = (cur as unknown[]).filter((x) => (v as unknown[]).some((y) => JSON.stringify(y) === JSON.stringify(x)));
+        break;
+      case 'minimum': case 'minLength': case 'minItems': case 'minProperties': case 'exclusiveMinimum':
+        out[k] = typeof cur === 'number' && typeof v === 'number' ? Math.max(cur, v) : v;
+        break;
+      case 'maximum': case 'maxLength': case 'maxItems': case 'maxProperties': case 'exclusiveMaximum':
+        out[k] = typeof cur === 'number' && typeof v === 'number' ? Math.min(cur, v) : v;
+        break;
+      default:
+        out[k] = v;
+    }
+  }
+  return out;
+}
+
 /** One value for a schema: json-schema-faker seeded from rng; validated; a few retries. */
 function fakeValue(spec: Spec, schema: JsonSchema, rng: Rng, accept: (v: unknown) => boolean = () => true): { value: unknown; ok: boolean } {
   const validator = createSpecValidator(spec);
@@ -65,14 +168,13 @@ function fakeValue(spec: Spec, schema: JsonSchema, rng: Rng, accept: (v: unknown
     const seed = Math.floor(rng() * 2 ** 31) + 1;
     let value: unknown;
     try {
-      value = generateSync(schema as never, {
+      value = generateSync(prepareForFaker(schema) as never, {
         seed,
         formats: EXTRA_FORMATS,
         // Early tries reach for examples/optional fields; later ones keep to what is required.
         useExamplesValue: i < 2,
         optionalsProbability: i < 6 ? 0.5 : 0,
-        refDepthMax: i < 6 ? 2 : 1,
-        maxDepth: 8,
+        maxDepth: i < 6 ? 8 : 5,
         maxDefaultItems: 2,
         failOnInvalidTypes: false,
       });
@@ -133,7 +235,7 @@ export function generateRequest(spec: Spec, op: Operation, rng: Rng, opts: Gener
     if (value === undefined) continue;
     if (p.in === 'query') {
       if (Array.isArray(value)) {
-        if (spec.version === '2.0') query.push([p.name, value.map(serializeScalar).join(',')]);
+        if (spec.version === '2.0' && value.every((v) => typeof v !== 'object')) query.push([p.name, value.map(serializeScalar).join(',')]);
         else for (const v of value) query.push([p.name, serializeScalar(v)]);
       } else query.push([p.name, serializeScalar(value)]);
     } else if (p.in === 'header') {

@@ -96,7 +96,7 @@ async function readDocument(file: string): Promise<Obj> {
     }
   } else {
     try {
-      doc = parseYaml(text, { prettyErrors: false, maxAliasCount: 10_000 });
+      doc = parseYaml(text, { prettyErrors: true, maxAliasCount: 10_000 });
     } catch (err) {
       if (err instanceof YAMLParseError) {
         const line = err.linePos?.[0]?.line;
@@ -110,6 +110,9 @@ async function readDocument(file: string): Promise<Obj> {
 }
 
 function detectVersion(file: string, doc: Obj): OpenApiVersion {
+  for (const k of ['swagger', 'openapi'] as const) {
+    if (typeof doc[k] === 'number') throw new InputError(file, `#/${k}`, `the version must be a string (quote it: ${k}: "${k === 'swagger' ? '2.0' : '3.0.3'}"), not the number ${String(doc[k])}`);
+  }
   if ('swagger' in doc) {
     if (String(doc.swagger) === '2.0') return '2.0';
     throw new InputError(file, '#/swagger', `unsupported Swagger version ${JSON.stringify(doc.swagger)} (supported: 2.0, 3.0.x, 3.1.x)`);
@@ -141,6 +144,8 @@ function validationError(file: string, err: unknown): InputError {
     return new InputError(file, `#${best.instancePath ?? ''}`, oneLine(msg));
   }
   let msg = oneLine(err).replace(/^Swagger schema validation failed\.\s*/, '').replace(/^Validation failed\.\s*/, '');
+  if (/is not a valid Openapi API definition$/.test(msg)) return new InputError(file, undefined, 'no `paths` (3.0 needs paths; 3.1 needs paths or webhooks)');
+  if (/^API version number must be a string/.test(msg)) return new InputError(file, '#/info/version', 'the API version must be a string, not a number');
   // Missing $ref targets: 'Missing $ref pointer "#/x". Token "x" does not exist.'
   const ptr = /\$ref pointer "(#[^"]*)"/.exec(msg);
   if (ptr) return new InputError(file, ptr[1], `$ref target does not exist`);
@@ -524,6 +529,11 @@ class Builder {
     };
     addParams(item.parameters, pointer.replace(/\/[a-z]+$/, '/parameters'));
     addParams(op.parameters, `${pointer}/parameters`);
+
+    for (const m of p.split('#')[0].matchAll(/\{([^}/]+)\}/g)) {
+      const defined = [...merged.values()].some(({ param }) => param.in === 'path' && param.name === m[1]);
+      if (!defined) throw new InputError(this.file, pointer, `path template ${p} uses {${m[1]}} but the operation defines no path parameter '${m[1]}'`);
+    }
 
     const parameters: ParameterSpec[] = [];
     let requestBody: Operation['requestBody'];

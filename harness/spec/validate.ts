@@ -109,6 +109,8 @@ export function extractPathParams(op: Operation, pathWithoutQuery: string): Reco
   return out;
 }
 
+const opRegex = new WeakMap<Operation, RegExp>();
+
 /** The operation a concrete request belongs to; literal segments win over templated ones. */
 export function matchOperation(spec: Spec, method: string, pathWithoutQuery: string): Operation | undefined {
   const m = method.toUpperCase();
@@ -116,7 +118,9 @@ export function matchOperation(spec: Spec, method: string, pathWithoutQuery: str
   let bestScore: number[] = [];
   for (const op of spec.operations) {
     if (op.method !== m) continue;
-    if (!new RegExp(op.pathRegex).test(pathWithoutQuery)) continue;
+    let re = opRegex.get(op);
+    if (!re) { re = new RegExp(op.pathRegex); opRegex.set(op, re); }
+    if (!re.test(pathWithoutQuery)) continue;
     // Score per segment: 1 for literal, 0 for templated; compare left to right.
     const score = op.path.split('/').map((seg) => (seg.includes('{') ? 0 : 1));
     if (!best || compareScores(score, bestScore) > 0) { best = op; bestScore = score; }
@@ -180,7 +184,12 @@ export function createSpecValidator(spec: Spec): SpecValidator {
     let value: unknown = raw;
     if (types.includes('array')) {
       const list = Array.isArray(raw) ? raw : [raw];
-      value = list.length === 1 && list[0].includes(',') ? list[0].split(',') : list;
+      const split = list.length === 1 && list[0].includes(',') && !/^\s*[{[]/.test(list[0]) ? list[0].split(',') : list;
+      // Arrays of objects travel as one JSON text per value.
+      value = split.map((x) => {
+        if (!/^\s*[{[]/.test(x)) return x;
+        try { return JSON.parse(x); } catch { return x; }
+      });
     } else if (Array.isArray(raw)) value = raw[raw.length - 1];
     if (types.includes('object') && typeof value === 'string') {
       try { value = JSON.parse(value); } catch { return []; }

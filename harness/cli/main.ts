@@ -1,0 +1,231 @@
+// The proxyproof command line. Every failure is one line on stderr, never a
+// stack. Exit codes: 0 ok, 1 checks failed, 2 bad input (flags, suites,
+// specs, configs), 3 environment (binary missing, port in use), 4 internal error.
+
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EnvironmentError, ExitCode, InputError, oneLine } from '../errors.ts';
+import pkg from '../../package.json' with { type: 'json' };
+
+export const VERSION: string = pkg.version;
+export const INTERNAL_ERROR = 4;
+
+export interface Output {
+  write(chunk: string): unknown;
+}
+
+export interface Io {
+  stdout: Output;
+  stderr: Output;
+  /** Resolves when the standalone mock should stop; default: SIGINT or SIGTERM. */
+  untilStopped?: () => Promise<void>;
+}
+
+export const HELP = `proxyproof ${VERSION}: prove that API gateways enforce the policies you configured
+
+Usage:
+  proxyproof run <suite...> [--target name]... [--report-dir dir] [--seed N] [--runtime process]
+      Run every check of the suites against their targets (proxies) and write
+      report.json, junit.xml and index.html to --report-dir (default: reports).
+      --target limits the run to the named targets (repeatable).
+      --seed N (0..4294967295) reproduces a previous run's requests.
+  proxyproof validate <suite...>
+      Check suites, specs and target configs without starting anything.
+  proxyproof render <suite> --target name
+      Print the config proxyproof would give the target (with sample addresses).
+  proxyproof mock <spec> --port N [--seed N]
+      Serve mock responses for an OpenAPI spec until Ctrl-C (--port 0: any free port).
+  proxyproof --help | --version
+
+Exit codes:
+  0  everything passed (or the command succeeded)
+  1  at least one check failed
+  2  bad input: flags, suite, spec or proxy config (the message names file and line)
+  3  environment: a proxy binary is missing, a port is taken, ...
+  4  internal error in proxyproof (please report it)
+`;
+
+/** A usage problem: printed as "proxyproof: <what>", exit 2. */
+class UsageError extends Error {}
+
+const OPTIONS = {
+  target: { type: 'string', multiple: true },
+  'report-dir': { type: 'string' },
+  seed: { type: 'string' },
+  runtime: { type: 'string' },
+  port: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+const ALLOWED: Record<string, OptionName[]> = {
+  run: ['target', 'report-dir', 'seed', 'runtime'],
+  validate: [],
+  render: ['target'],
+  mock: ['port', 'seed'],
+};
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    // Node's messages name the option as '--seed <value>' or '-h, --help'; keep the long name.
+    const quoted = /'(-[^']*)'/.exec(e.message)?.[1] ?? '';
+    const name = (/--[\w-]+/.exec(quoted) ?? /-\S+/.exec(quoted))?.[0] ?? 'an option';
+    switch (e.code) {
+      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+        throw new UsageError(`unknown option ${name} (see proxyproof --help)`);
+      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+        if (/argument missing|ambiguous/.test(e.message)) throw new UsageError(`option ${name} needs a value`);
+        throw new UsageError(`option ${name} takes no value`);
+      default:
+        throw new UsageError(oneLine(e.message));
+    }
+  }
+}
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got '${value}'`);
+  }
+  return Number(value);
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv);
+  const [command, ...args] = positionals;
+  if (values.help) {
+    io.stdout.write(HELP);
+    return ExitCode.ok;
+  }
+  if (values.version) {
+    io.stdout.write(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
+  if (!command) throw new UsageError('missing command (run, validate, render, mock; see proxyproof --help)');
+  const allowed = ALLOWED[command];
+  if (!allowed) throw new UsageError(`unknown command '${command}' (run, validate, render, mock; see proxyproof --help)`);
+  for (const key of Object.keys(values) as OptionName[]) {
+    if (values[key] !== undefined && !allowed.includes(key)) throw new UsageError(`${command} does not take --${key}`);
+  }
+
+  switch (command) {
+    case 'run': {
+      if (!args.length) throw new UsageError('run needs at least one suite file');
+      const seed = values.seed !== undefined ? integer('seed', values.seed, 0, 2 ** 32 - 1) : undefined;
+      const runtime = values.runtime ?? 'process';
+      if (runtime !== 'process') throw new UsageError(`--runtime must be process, got '${runtime}'`);
+      const reportDir = values['report-dir'] ?? 'reports';
+      if (!reportDir) throw new UsageError('--report-dir needs a folder');
+      const { runSuites } = await import('../run/run-suite.ts');
+      const { report, exitCode } = await runSuites({
+        suites: args,
+        targets: values.target,
+        reportDir,
+        seed,
+        runtime,
+        log: (line) => io.stdout.write(`${line}\n`),
+      });
+      const s = report.summary;
+      io.stdout.write(`${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.notSupported} not supported; seed ${report.seed}; reports in ${reportDir}\n`);
+      return exitCode;
+    }
+    case 'validate': {
+      if (!args.length) throw new UsageError('validate needs at least one suite file');
+      const { validateSuites } = await import('../run/run-suite.ts');
+      for (const line of await validateSuites(args)) io.stdout.write(`${line}\n`);
+      return ExitCode.ok;
+    }
+    case 'render': {
+      if (args.length !== 1) throw new UsageError(args.length ? 'render takes exactly one suite file' : 'render needs a suite file');
+      const targets = values.target ?? [];
+      if (targets.length !== 1) throw new UsageError('render needs exactly one --target name');
+      const { renderSuite } = await import('../run/run-suite.ts');
+      const text = await renderSuite(args[0], targets[0]);
+      io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      return ExitCode.ok;
+    }
+    case 'mock': {
+      if (args.length !== 1) throw new UsageError(args.length ? 'mock takes exactly one spec file' : 'mock needs a spec file');
+      if (values.port === undefined) throw new UsageError('mock needs --port N');
+      const port = integer('port', values.port, 0, 65535);
+      const seed = values.seed !== undefined ? integer('seed', values.seed, 0, 2 ** 32 - 1) : 1;
+      const { startStandaloneMock } = await import('../upstream/mock-upstream.ts');
+      const mock = await startStandaloneMock(args[0], port, seed);
+      const at = mock.endpoints.mock.v1[0];
+      io.stdout.write(`mock for ${args[0]} listening on http://${at.host}:${at.port} (seed ${seed}); admin under /__proxyproof/; Ctrl-C to stop\n`);
+      try {
+        await (io.untilStopped ?? waitForSignal)();
+      } finally {
+        await mock.close();
+      }
+      return ExitCode.ok;
+    }
+  }
+  return ExitCode.ok;
+}
+
+/** Run the CLI; returns the exit code. Never throws, never prints a stack. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`proxyproof: ${oneLine(err)}\n`);
+      return ExitCode.badInput;
+    }
+    if (err instanceof InputError) {
+      io.stderr.write(`${oneLine(err)}\n`);
+      return ExitCode.badInput;
+    }
+    if (err instanceof EnvironmentError) {
+      io.stderr.write(`proxyproof: ${oneLine(err)}\n`);
+      return ExitCode.environment;
+    }
+    io.stderr.write(`proxyproof: internal error: ${oneLine(err)}\n`);
+    return INTERNAL_ERROR;
+  }
+}
+
+function runDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    const real = realpathSync(entry);
+    const here = fileURLToPath(import.meta.url);
+    const bin = fileURLToPath(new URL('../../bin/proxyproof.js', import.meta.url));
+    return real === realpathSync(here) || real === realpathSync(bin);
+  } catch {
+    return false;
+  }
+}
+
+if (runDirectly()) {
+  const fatal = (err: unknown) => {
+    process.stderr.write(`proxyproof: internal error: ${oneLine(err)}\n`);
+    process.exit(INTERNAL_ERROR);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+  // Flush both streams, then leave even if a stray handle is still open.
+  await new Promise<void>((r) => process.stdout.write('', () => r()));
+  await new Promise<void>((r) => process.stderr.write('', () => r()));
+  process.exit(code);
+}

@@ -1,0 +1,258 @@
+// Runs a proxy as a local process: writes its files into the workdir, checks
+// the config with the proxy's own checker, starts it in its own process group
+// and waits until it accepts connections on 127.0.0.1.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EnvironmentError, InputError } from '../errors.ts';
+import { getTarget } from '../targets/targets.ts';
+import type { RenderedConfig } from '../targets/target.ts';
+import { registerDisposer, registerProcessGroup } from './cleanup.ts';
+import { portIsFree } from './ports.ts';
+import type { ProxyRuntime, StartedProxy, StartOptions } from './runtime.ts';
+import { Wait } from './wait.ts';
+
+const STOP_GRACE_MS = 3000;
+const CHECK_TIMEOUT_MS = 20_000;
+const MAX_LOG_CHARS = 1_000_000;
+
+/** A RenderedConfig may say which user file it came from, so errors name that file. */
+interface WithSource {
+  sourceFile?: string;
+}
+
+function installHint(config: RenderedConfig): string {
+  return getTarget(config.target)?.installHint ?? `install ${config.command.bin}`;
+}
+
+function missingBinary(config: RenderedConfig, bin: string): EnvironmentError {
+  return new EnvironmentError(`${bin} is not installed or not on PATH (needed by target ${config.target})`, installHint(config));
+}
+
+function writeFiles(config: RenderedConfig, workdir: string): void {
+  mkdirSync(workdir, { recursive: true });
+  // nginx workers run as nobody when started by root: they must read the workdir.
+  chmodSync(workdir, 0o755);
+  for (const [rel, content] of Object.entries(config.files)) {
+    const file = path.resolve(workdir, rel);
+    if (!file.startsWith(path.resolve(workdir) + path.sep)) {
+      throw new InputError(rel, undefined, `file escapes the workdir ${workdir}`);
+    }
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content, { mode: 0o644 });
+  }
+}
+
+/** The binary's complaint, on one line, with the file and line it names when it names one. */
+export function parseCheckOutput(output: string): { file?: string; line?: number; message: string } {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  // nginx: nginx: [emerg] unknown directive "x" in /w/nginx.conf:12
+  const ngx = lines.find((l) => /\[(emerg|alert|crit|error)\]/.test(l) && !/test failed/.test(l));
+  if (ngx) {
+    const m = /^(?:nginx: )?\[\w+\] (.*?)(?: in (\/\S+?):(\d+))?$/.exec(ngx);
+    if (m) return { message: m[1], file: m[2], line: m[3] ? Number(m[3]) : undefined };
+    return { message: ngx };
+  }
+  // haproxy: [ALERT]    (123) : config : parsing [/w/haproxy.cfg:12] : unknown keyword 'x' ...
+  const alerts = lines.filter((l) => /\[ALERT\]/.test(l));
+  const hap = alerts.find((l) => /parsing \[/.test(l)) ?? alerts.find((l) => !/Fatal errors found/.test(l)) ?? alerts[0];
+  if (hap) {
+    const m = /parsing \[(\/[^:\]]+):(\d+)\]\s*:\s*(.*)$/.exec(hap);
+    if (m) return { file: m[1], line: Number(m[2]), message: m[3] };
+    return { message: hap.replace(/^\[ALERT\]\s*\(\d+\)\s*:\s*/, '') };
+  }
+  return { message: lines.slice(-1)[0] ?? 'config check failed without output' };
+}
+
+function runCheck(config: RenderedConfig, workdir: string): void {
+  const { bin, args } = config.checkCommand;
+  const res = spawnSync(bin, args, { cwd: workdir, encoding: 'utf8', timeout: CHECK_TIMEOUT_MS });
+  if (res.error) {
+    if ((res.error as NodeJS.ErrnoException).code === 'ENOENT') throw missingBinary(config, bin);
+    throw new EnvironmentError(`could not run ${bin} to check the config: ${res.error.message}`);
+  }
+  if (res.status === 0) return;
+  const parsed = parseCheckOutput(`${res.stderr ?? ''}\n${res.stdout ?? ''}`);
+  const mainFile = path.resolve(workdir, config.mainFile);
+  const source = (config as RenderedConfig & WithSource).sourceFile;
+  let file = parsed.file ?? mainFile;
+  if (source && path.resolve(file) === mainFile) file = source;
+  throw new InputError(file, parsed.line ? `line ${parsed.line}` : undefined, `${bin} rejects the config: ${parsed.message}`);
+}
+
+function readLogFiles(workdir: string): string {
+  if (!existsSync(workdir)) return '';
+  let out = '';
+  for (const name of readdirSync(workdir).sort()) {
+    if (!name.endsWith('.log')) continue;
+    try {
+      const text = readFileSync(path.join(workdir, name), 'utf8');
+      if (text) out += `--- ${name}\n${text}`;
+    } catch {
+      // unreadable: skip
+    }
+  }
+  return out;
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines[lines.length - 1] ?? 'no output';
+}
+
+/** True while a non-zombie process of the group lives (zombies may wait for a reaper that never comes). */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (!existsSync('/proc/self/stat')) return true;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ...; comm may contain spaces, so split after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+    } catch {
+      // process went away while reading
+    }
+  }
+  return false;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+class ProcessProxy implements StartedProxy {
+  readonly runtime = 'process' as const;
+  readonly baseUrl: string;
+  /** Process id of the proxy, also its process group id. */
+  readonly pid: number | undefined;
+  private output = '';
+  private exitInfo: string | undefined;
+  private exitPromise: Promise<void>;
+  private stopping: Promise<void> | undefined;
+  private unregister: Array<() => void> = [];
+
+  constructor(
+    readonly target: string,
+    private readonly child: ChildProcess,
+    private readonly workdir: string,
+    options: StartOptions,
+  ) {
+    this.baseUrl = `http://${options.listen.host}:${options.listen.port}`;
+    this.pid = child.pid;
+    const append = (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+      if (this.output.length > MAX_LOG_CHARS) this.output = this.output.slice(-MAX_LOG_CHARS);
+    };
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+    this.exitPromise = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitInfo = signal ? `process killed by ${signal}` : `process exited with code ${code}`;
+        resolve();
+      });
+      child.once('error', (err) => {
+        this.exitInfo = `process failed: ${err.message}`;
+        resolve();
+      });
+    });
+    if (child.pid) this.unregister.push(registerProcessGroup(child.pid));
+    this.unregister.push(registerDisposer(() => this.stop()));
+  }
+
+  exited(): string | undefined {
+    if (this.exitInfo === undefined) return undefined;
+    return `${this.exitInfo}: ${lastLine(this.logs())}`;
+  }
+
+  logs(): string {
+    const files = readLogFiles(this.workdir);
+    return files ? `${this.output}${this.output.endsWith('\n') || !this.output ? '' : '\n'}${files}` : this.output;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const pid = this.child.pid;
+    if (pid !== undefined) {
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          // group gone
+        }
+      };
+      signal('SIGTERM');
+      const graceful = await Promise.race([this.exitPromise.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      if (!graceful) signal('SIGKILL');
+      await this.exitPromise;
+      // Workers may outlive the master by a moment; bounded wait, then SIGKILL.
+      for (let i = 0; i < 40 && groupAlive(pid); i++) {
+        if (i === 20) signal('SIGKILL');
+        await sleep(50);
+      }
+      if (groupAlive(pid)) signal('SIGKILL');
+    }
+    for (const u of this.unregister) u();
+    this.unregister = [];
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+export const processRuntime: ProxyRuntime = {
+  name: 'process',
+  async start(config: RenderedConfig, options: StartOptions): Promise<StartedProxy> {
+    const { workdir, listen } = options;
+    if (listen.host !== '127.0.0.1') {
+      throw new InputError('listen', undefined, `proxies listen on 127.0.0.1 only, not ${listen.host}`);
+    }
+    writeFiles(config, workdir);
+    runCheck(config, workdir);
+    if (!(await portIsFree(listen.port, listen.host))) {
+      throw new EnvironmentError(
+        `port ${listen.host}:${listen.port} is already in use; ${config.target} cannot listen there`,
+        'stop whatever listens there or let proxyproof pick a free port',
+      );
+    }
+    const { bin, args } = config.command;
+    const child = spawn(bin, args, { cwd: workdir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const spawnError = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', (err) => resolve(err));
+    });
+    if (spawnError) {
+      if (spawnError.code === 'ENOENT') throw missingBinary(config, bin);
+      throw new EnvironmentError(`could not start ${bin}: ${spawnError.message}`);
+    }
+    const proxy = new ProcessProxy(config.target, child, workdir, options);
+    try {
+      await Wait.forListeningPort().waitUntilReady(
+        { host: listen.host, port: listen.port, name: config.target, exited: () => proxy.exited() },
+        options.readyTimeoutMs ?? 10_000,
+      );
+    } catch (err) {
+      const logs = proxy.logs();
+      await proxy.stop();
+      if (/address already in use|cannot bind socket/i.test(logs)) {
+        throw new EnvironmentError(
+          `port ${listen.host}:${listen.port} is already in use; ${config.target} cannot listen there`,
+          'stop whatever listens there or let proxyproof pick a free port',
+        );
+      }
+      throw new EnvironmentError((err as Error).message);
+    }
+    return proxy;
+  },
+};

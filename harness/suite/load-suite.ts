@@ -1,0 +1,357 @@
+// Reads a *.suite.yaml file into the Suite model. Every problem is an
+// InputError naming the file and the YAML line of the offending node:
+//   suites/x.suite.yaml:line 12: policies.retry.attempts must be integer
+
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, isMap, isSeq, isScalar, isPair, parseDocument, type Document, type Node } from 'yaml';
+import { InputError, oneLine } from '../errors.ts';
+import type { HttpMethod } from '../spec/model.ts';
+import { suiteSchema } from './suite-schema.ts';
+import type {
+  AuthPolicy,
+  CanaryPolicy,
+  Consumer,
+  ContractPolicy,
+  Credential,
+  JwtSettings,
+  Policies,
+  RateLimitPolicy,
+  RetryPolicy,
+  Suite,
+  TargetSpec,
+  UpstreamSpec,
+} from './suite.ts';
+
+/** Target kinds this build knows; the targets registry may pass its own list. */
+export const KNOWN_TARGETS: readonly string[] = ['nginx', 'haproxy'];
+
+export interface LoadSuiteOptions {
+  /** Target kinds accepted under `targets:`. Default KNOWN_TARGETS. */
+  knownTargets?: readonly string[];
+}
+
+type Path = (string | number)[];
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** '500ms' | '1s' | '2m' | '1h' -> milliseconds; undefined when malformed, zero or not whole milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * UNIT_MS[m[2]];
+  return Number.isInteger(ms) && ms > 0 ? ms : undefined;
+}
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+function validator(): ReturnType<Ajv['compile']> {
+  compiled ??= new Ajv({ allErrors: true, strict: true, verbose: true }).compile(suiteSchema);
+  return compiled;
+}
+
+/** Finds YAML lines for instance paths, falling back to the nearest node that exists. */
+class Locator {
+  constructor(
+    private readonly doc: Document,
+    private readonly lc: LineCounter,
+  ) {}
+
+  line(path: Path, key = false): number {
+    let node: unknown = this.doc.contents;
+    let offset = rangeStart(node) ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        const keyStart = rangeStart(pair.key);
+        if (keyStart !== undefined) offset = keyStart;
+        if (last && key) break;
+        node = pair.value;
+        const valStart = rangeStart(node);
+        if (valStart !== undefined) offset = valStart;
+        else break;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg];
+        const s = rangeStart(item);
+        if (s === undefined) break;
+        offset = s;
+        node = item;
+      } else break;
+    }
+    return this.lc.linePos(offset).line;
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const r = (node as Node | null | undefined)?.range;
+  return r ? r[0] : undefined;
+}
+
+function showPath(path: Path): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out;
+}
+
+function decodePointer(pointer: string): Path {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function typeWords(types: unknown): string {
+  const list = (Array.isArray(types) ? types : [types]).filter((t) => t !== 'null') as string[];
+  return list.map((t) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t)).join(' or ');
+}
+
+/** One ajv error -> [path, key?, detail]. */
+function describe(err: ErrorObject): { path: Path; key: boolean; detail: string } {
+  const path = decodePointer(err.instancePath);
+  const at = showPath(path);
+  const subject = at || 'the suite';
+  const p = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const prop = String(p.additionalProperty);
+      const allowed = Object.keys(((err.parentSchema as Record<string, unknown>)?.properties as object) ?? {}).filter((k) => k !== '$schema');
+      const where = at ? `${at}: unknown key` : 'unknown top-level key';
+      return { path: [...path, prop], key: true, detail: `${where} '${prop}' (expected one of ${allowed.join(', ')})` };
+    }
+    case 'required':
+      return { path, key: false, detail: `${at ? `${at}: ` : ''}missing required key '${String(p.missingProperty)}'` };
+    case 'type':
+      return { path, key: false, detail: `${subject} must be ${typeWords(p.type)}` };
+    case 'enum':
+      return { path, key: false, detail: `${subject} must be one of ${(p.allowedValues as unknown[]).join(', ')}` };
+    case 'pattern':
+      if (err.propertyName !== undefined) {
+        return {
+          path: [...path, err.propertyName],
+          key: true,
+          detail: `${at}: bad name '${err.propertyName}' (use letters, digits, _ and -, starting with a letter)`,
+        };
+      }
+      return { path, key: false, detail: `${subject} must match ${String(p.pattern)}` };
+    default:
+      return { path, key: false, detail: `${subject} ${err.message ?? 'is invalid'}` };
+  }
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+
+async function fileProblem(abs: string): Promise<string | undefined> {
+  try {
+    const s = await stat(abs);
+    return s.isFile() ? undefined : 'is not a file';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? oneLine(err)})`;
+  }
+}
+
+/**
+ * Load and check a suite file. Paths in the result are absolute, durations in
+ * milliseconds, defaults filled in. Throws InputError(file, 'line N', detail).
+ */
+export async function loadSuite(file: string, options: LoadSuiteOptions = {}): Promise<Suite> {
+  const knownTargets = options.knownTargets ?? KNOWN_TARGETS;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InputError(file, undefined, `cannot read: ${oneLine(err)}`);
+  }
+
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const fail = (line: number, detail: string): never => {
+    throw new InputError(file, `line ${line}`, detail);
+  };
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    fail(lc.linePos(e.pos[0]).line, `YAML syntax: ${oneLine(e.message)}`);
+  }
+  const loc = new Locator(doc, lc);
+  const at = (path: Path, detail: string, key = false): never => fail(loc.line(path, key), `${showPath(path)}: ${detail}`);
+
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (data === null || data === undefined) throw new InputError(file, undefined, 'the suite is empty');
+  const validate = validator();
+  if (!validate(data)) {
+    // A misspelt key also makes a required one missing: name the misspelling.
+    const errors = validate.errors!;
+    const d = describe(errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0]);
+    fail(loc.line(d.path, d.key), d.detail);
+  }
+  const raw = data as Obj;
+
+  const absFile = resolve(file);
+  const dir = dirname(absFile);
+  const rel = (p: string): string => resolve(dir, p);
+
+  // spec
+  const spec = rel(raw.spec as string);
+  const specProblem = await fileProblem(spec);
+  if (specProblem) at(['spec'], `${specProblem}: ${raw.spec as string}`);
+
+  // upstreams
+  const upstreams: UpstreamSpec[] = [];
+  const claimedBy = new Map<string, string>();
+  for (const [name, value] of Object.entries(obj(raw.upstreams))) {
+    const u = obj(value);
+    const up: UpstreamSpec = {
+      name,
+      versions: (u.versions as string[] | undefined) ?? ['v1'],
+      replicas: (u.replicas as number | undefined) ?? 1,
+    };
+    if (u.operations) {
+      const ops = u.operations as string[];
+      ops.forEach((op, i) => {
+        const other = claimedBy.get(op);
+        if (other) at(['upstreams', name, 'operations', i], `${op} is already served by upstream ${other}`);
+        claimedBy.set(op, name);
+      });
+      up.operations = ops;
+    }
+    upstreams.push(up);
+  }
+
+  // consumers
+  const consumers: Consumer[] = [];
+  const seen = new Map<string, string>();
+  for (const [name, value] of Object.entries(obj(raw.consumers))) {
+    const c = obj(value);
+    const given = (['apiKey', 'bearer', 'basic'] as const).filter((k) => c[k] !== undefined);
+    if (given.length === 0) at(['consumers', name], 'no credential (give one of apiKey, bearer, basic)', true);
+    if (given.length > 1) at(['consumers', name], `more than one credential (${given.join(', ')}); give exactly one`, true);
+    let credential: Credential;
+    if (given[0] === 'apiKey') credential = { kind: 'apiKey', key: c.apiKey as string };
+    else if (given[0] === 'bearer') credential = { kind: 'bearer', token: c.bearer as string };
+    else {
+      const b = obj(c.basic);
+      credential = { kind: 'basic', user: b.user as string, password: b.password as string };
+    }
+    const fingerprint = JSON.stringify(credential);
+    const twin = seen.get(fingerprint);
+    if (twin) at(['consumers', name, given[0]], `same credential as consumer ${twin}`);
+    seen.set(fingerprint, name);
+    consumers.push({ name, valid: (c.valid as boolean | undefined) ?? true, credential });
+  }
+
+  // targets
+  const targets: TargetSpec[] = [];
+  for (const [name, value] of Object.entries(obj(raw.targets))) {
+    if (!knownTargets.includes(name)) at(['targets', name], `unknown target kind ${name} (known: ${knownTargets.join(', ')})`, true);
+    const t = obj(value);
+    const hasConfig = typeof t.config === 'string';
+    const render = t.render === true;
+    if (hasConfig && render) at(['targets', name], 'give either config or render: true, not both', true);
+    if (!hasConfig && !render) at(['targets', name], 'give config (your own file) or render: true', true);
+    const target: TargetSpec = { name, render };
+    if (hasConfig) {
+      if (t.balance !== undefined) at(['targets', name, 'balance'], 'applies only to rendered configs (render: true)', true);
+      target.config = rel(t.config as string);
+      const problem = await fileProblem(target.config);
+      if (problem) at(['targets', name, 'config'], `${problem}: ${t.config as string}`);
+    }
+    if (t.balance !== undefined) target.balance = t.balance as TargetSpec['balance'];
+    targets.push(target);
+  }
+
+  // policies
+  const p = obj(raw.policies);
+  const policies: Policies = {};
+  const duration = (path: Path, value: string): number => {
+    const ms = parseDuration(value);
+    return ms ?? at(path, `bad duration '${value}' (use e.g. 500ms, 1s, 2m)`);
+  };
+
+  const noValidConsumer = !consumers.some((c) => c.valid);
+  if (p.auth) {
+    if (noValidConsumer) at(['policies', 'auth'], 'needs at least one consumer with a valid credential (under consumers:)', true);
+    const a = obj(p.auth);
+    const auth: AuthPolicy = { reject: (a.reject as number[] | undefined) ?? [401, 403] };
+    if (a.scheme !== undefined) auth.scheme = a.scheme as string;
+    if (a.jwt) {
+      const j = obj(a.jwt);
+      const jwt: JwtSettings = { alg: j.alg as JwtSettings['alg'] };
+      const base: Path = ['policies', 'auth', 'jwt'];
+      if (jwt.alg === 'RS256') {
+        if (j.jwks === undefined) at(base, 'RS256 needs jwks (a JWKS file)', true);
+        if (j.secret !== undefined) at([...base, 'secret'], 'applies only to HS256', true);
+        jwt.jwks = rel(j.jwks as string);
+        const problem = await fileProblem(jwt.jwks);
+        if (problem) at([...base, 'jwks'], `${problem}: ${j.jwks as string}`);
+      } else {
+        if (j.secret === undefined) at(base, 'HS256 needs secret (the shared secret)', true);
+        if (j.jwks !== undefined) at([...base, 'jwks'], 'applies only to RS256', true);
+        jwt.secret = j.secret as string;
+      }
+      if (j.issuer !== undefined) jwt.issuer = j.issuer as string;
+      auth.jwt = jwt;
+    }
+    policies.auth = auth;
+  }
+
+  if (p.rateLimit) {
+    const r = obj(p.rateLimit);
+    if (r.by === 'consumer' && noValidConsumer) at(['policies', 'rateLimit', 'by'], 'consumer needs at least one consumer with a valid credential (under consumers:)');
+    const rateLimit: RateLimitPolicy = {
+      limit: r.limit as number,
+      windowMs: duration(['policies', 'rateLimit', 'window'], r.window as string),
+      by: r.by as RateLimitPolicy['by'],
+    };
+    if (r.operations) rateLimit.operations = r.operations as string[];
+    policies.rateLimit = rateLimit;
+  }
+
+  if (p.retry) {
+    const r = obj(p.retry);
+    const retry: RetryPolicy = {
+      attempts: r.attempts as number,
+      on: r.on as number[],
+      methods: (r.methods as HttpMethod[] | undefined) ?? ['GET'],
+    };
+    if (r.perTryTimeout !== undefined) retry.perTryTimeoutMs = duration(['policies', 'retry', 'perTryTimeout'], r.perTryTimeout as string);
+    policies.retry = retry;
+  }
+
+  if (p.canary) {
+    const c = obj(p.canary);
+    const base: Path = ['policies', 'canary'];
+    const upstream = upstreams.find((u) => u.name === c.upstream);
+    if (!upstream) at([...base, 'upstream'], `no upstream named ${c.upstream as string} (upstreams: ${upstreams.map((u) => u.name).join(', ')})`);
+    const weights = obj(c.weights) as Record<string, number>;
+    for (const version of Object.keys(weights)) {
+      if (!upstream!.versions.includes(version)) {
+        at([...base, 'weights', version], `upstream ${upstream!.name} has no version ${version} (versions: ${upstream!.versions.join(', ')})`, true);
+      }
+    }
+    if (!Object.values(weights).some((w) => w > 0)) at([...base, 'weights'], 'at least one weight must be positive');
+    const canary: CanaryPolicy = {
+      upstream: upstream!.name,
+      weights: { ...weights },
+      tolerance: c.tolerance as number,
+      alpha: (c.alpha as number | undefined) ?? 1e-4,
+      maxRequests: (c.maxRequests as number | undefined) ?? 6400,
+    };
+    policies.canary = canary;
+  }
+
+  if ('contract' in p) {
+    const c = obj(p.contract);
+    const contract: ContractPolicy = {};
+    if (c.operations) contract.operations = c.operations as string[];
+    policies.contract = contract;
+  }
+
+  return { file: absFile, dir, name: raw.name as string, spec, upstreams, consumers, targets, policies };
+}

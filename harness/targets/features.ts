@@ -1,0 +1,36 @@
+// What each target expresses when proxyproof renders its config.
+
+import type { Feature } from './target.ts';
+
+export const NGINX_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
+  'auth.apiKey',
+  'auth.basic',
+  'auth.bearer',
+  'rateLimit.consumer',
+  'rateLimit.ip',
+  'rateLimit.global',
+  'retry.status',
+  'retry.methods',
+  'retry.perTryTimeout',
+  'canary.weights',
+  'contract',
+]);
+
+export const HAPROXY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
+  'auth.apiKey',
+  'auth.basic',
+  'auth.bearer',
+  'rateLimit.consumer',
+  'rateLimit.ip',
+  'rateLimit.global',
+  'retry.status',
+  'retry.methods',
+  'retry.perTryTimeout',
+  'canary.weights',
+  'contract',
+]);
+
+/** Upstream statuses nginx's proxy_next_upstream can retry on. */
+export const NGINX_RETRY_STATUSES: ReadonlySet<number> = new Set([403, 404, 429, 500, 502, 503, 504]);
+/** Upstream statuses HAProxy 2.6's retry-on accepts. */
+export const HAPROXY_RETRY_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 408, 425, 500, 501, 502, 503, 504]);

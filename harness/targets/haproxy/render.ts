@@ -1,0 +1,223 @@
+// HAProxy target: renders haproxy.cfg from the suite's policies, or takes the
+// user's config with placeholders.
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../../errors.ts';
+import { HAPROXY_FEATURES, HAPROXY_RETRY_STATUSES } from '../features.ts';
+import { applyPlaceholders, placeholderValues } from '../placeholders.ts';
+import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
+import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
+
+const MAIN_FILE = 'haproxy.cfg';
+/** HAProxy server weights are 0..256. */
+const WEIGHT_CAP = 256;
+
+/** A double-quoted HAProxy word. */
+function q(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '\\$')}"`;
+}
+
+/** A regex as one HAProxy word: spaces and quotes escaped, backslashes kept for PCRE. */
+function re(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/([ "'#])/g, '\\$1');
+}
+
+function credentialFetch(plan: Plan): string {
+  switch (plan.auth?.kind) {
+    case 'apiKey':
+      if (plan.auth.in === 'query') return `url_param(${plan.auth.name})`;
+      if (plan.auth.in === 'cookie') return `req.cook(${plan.auth.name})`;
+      return `req.hdr(${plan.auth.name})`;
+    default:
+      return 'req.hdr(authorization)';
+  }
+}
+
+function binaryOf(driver: unknown): string {
+  const b = (driver as { binary?: unknown } | undefined)?.binary;
+  return typeof b === 'string' ? b : 'haproxy';
+}
+
+function commands(bin: string, workdir: string, mainFile: string) {
+  const file = path.join(workdir, mainFile);
+  return {
+    command: { bin, args: ['-db', '-f', file] },
+    checkCommand: { bin, args: ['-c', '-f', file] },
+  };
+}
+
+function ms(n: number): string {
+  return `${Math.max(1, Math.round(n))}ms`;
+}
+
+export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConfig {
+  const plan = makePlan(input, WEIGHT_CAP, 'haproxy');
+  const w = input.workdir;
+  const files: Record<string, string> = {};
+  const out: string[] = [];
+  const line = (indent: number, text: string) => out.push(`${'    '.repeat(indent)}${text}`);
+  const opList = (pred: (o: Plan['ops'][number]) => boolean) => plan.ops.filter(pred).map((o) => o.key).join(' ');
+
+  line(0, `# Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`);
+  line(0, '# Edit the suite, not this file.');
+  line(0, 'global');
+  line(1, 'log stderr format raw local0 info');
+  line(1, `pidfile ${path.join(w, 'haproxy.pid')}`);
+  line(1, 'maxconn 4096');
+  line(0, '');
+  line(0, 'defaults');
+  line(1, 'mode http');
+  line(1, 'log global');
+  line(1, 'option httplog');
+  line(1, 'timeout connect 2s');
+  line(1, 'timeout client 30s');
+  line(1, 'timeout server 30s');
+  line(1, 'timeout http-request 10s');
+
+  if (plan.auth?.kind === 'basic') {
+    line(0, '');
+    line(0, 'userlist pp_users');
+    for (const u of plan.auth.users) line(1, `user ${u.user} insecure-password ${q(u.password)}`);
+  }
+
+  const rl = plan.rateLimit;
+  if (rl) {
+    line(0, '');
+    line(0, `# Rate limit: ${rl.limit} admitted requests per ${rl.windowMs} ms by ${rl.by}.`);
+    line(0, '# Only admitted requests are counted (gpc0), so rejected ones do not prolong the block.');
+    line(0, 'backend pp_rl');
+    const type = rl.by === 'ip' ? 'type ip' : 'type string len 512';
+    line(1, `stick-table ${type} size 100k expire ${ms(Math.max(rl.windowMs * 2, 10_000))} store gpc0,gpc0_rate(${ms(rl.windowMs)})`);
+  }
+
+  line(0, '');
+  line(0, 'frontend pp_in');
+  line(1, `bind ${input.listen.host}:${input.listen.port}`);
+  line(1, '# Which operation of the spec a request is (method + path); the first match wins.');
+  for (const o of plan.ops) {
+    line(1, `acl m_${o.key} method ${o.op.method}`);
+    line(1, `acl p_${o.key} path_reg ${re(o.op.pathRegex)}`);
+    line(1, `http-request set-var(txn.pp_op) str(${o.key}) if m_${o.key} p_${o.key} !{ var(txn.pp_op) -m found } # ${o.op.id}`);
+  }
+  line(1, 'http-request deny deny_status 404 if !{ var(txn.pp_op) -m found }');
+
+  if (plan.auth) {
+    const secured = opList((o) => o.secured);
+    line(1, '');
+    line(1, `# Operations that need a credential (${plan.auth.schemeName}, ${plan.auth.kind}).`);
+    if (secured) {
+      line(1, `acl pp_secured var(txn.pp_op) -m str ${secured}`);
+      if (plan.auth.kind === 'apiKey') {
+        const keys = plan.auth.validKeys.map(q).join(' ');
+        line(1, keys ? `acl pp_credential_ok ${credentialFetch(plan)} -m str ${keys}` : 'acl pp_credential_ok always_false');
+        line(1, 'http-request deny deny_status 401 if pp_secured !pp_credential_ok');
+      } else if (plan.auth.kind === 'basic') {
+        line(1, 'http-request auth realm proxyproof if pp_secured !{ http_auth(pp_users) }');
+      } else {
+        const jwt = plan.auth.jwt;
+        line(1, 'http-request set-var(txn.pp_bearer) http_auth_bearer if pp_secured');
+        const sigAcls: string[] = [];
+        if (jwt.alg === 'HS256') {
+          line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("HS256",${q(jwt.secret ?? '')}) -m int 1`);
+          sigAcls.push('pp_jwt_sig');
+        } else {
+          jwt.keys.forEach((k, i) => {
+            const file = `jwt-key-${i}.pem`;
+            files[file] = k.pem;
+            line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("RS256",${q(path.join(w, file))}) -m int 1`);
+          });
+          sigAcls.push('pp_jwt_sig');
+        }
+        line(1, `acl pp_jwt_alg var(txn.pp_bearer),jwt_header_query('$.alg') -m str ${jwt.alg}`);
+        line(1, "http-request set-var(txn.pp_exp) var(txn.pp_bearer),jwt_payload_query('$.exp','int') if pp_secured");
+        line(1, 'http-request set-var(txn.pp_now) date() if pp_secured');
+        line(1, 'acl pp_jwt_expired var(txn.pp_exp),sub(txn.pp_now) -m int le 0');
+        if (jwt.issuer) {
+          line(1, `acl pp_jwt_iss var(txn.pp_bearer),jwt_payload_query('$.iss') -m str ${q(jwt.issuer)}`);
+        }
+        line(1, 'http-request deny deny_status 401 if pp_secured !{ var(txn.pp_bearer) -m found }');
+        line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_alg');
+        line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_sig');
+        line(1, 'http-request deny deny_status 401 if pp_secured pp_jwt_expired');
+        if (jwt.issuer) line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_iss');
+      }
+    }
+  }
+
+  if (rl) {
+    const scoped = opList((o) => o.rateLimited);
+    line(1, '');
+    if (scoped) {
+      const key = rl.by === 'consumer' ? credentialFetch(plan) : rl.by === 'ip' ? 'src' : 'str(global)';
+      line(1, `acl pp_rl_scope var(txn.pp_op) -m str ${scoped}`);
+      line(1, `http-request track-sc0 ${key} table pp_rl if pp_rl_scope`);
+      line(
+        1,
+        `http-request return status 429 content-type text/plain string "rate limited" hdr Retry-After ${retryAfterSeconds(rl.windowMs)} if pp_rl_scope { sc_gpc0_rate(0) ge ${rl.limit} }`,
+      );
+      line(1, 'http-request sc-inc-gpc0(0) if pp_rl_scope');
+    }
+  }
+
+  line(1, '');
+  for (const u of plan.upstreams) {
+    const ops = opList((o) => o.upstream === u.name);
+    if (ops) line(1, `use_backend be_${u.name} if { var(txn.pp_op) -m str ${ops} }`);
+  }
+  if (plan.upstreams[0]) line(1, `default_backend be_${plan.upstreams[0].name}`);
+
+  const retry = plan.retry;
+  for (const u of plan.upstreams) {
+    line(0, '');
+    line(0, `backend be_${u.name}`);
+    line(1, `balance ${plan.balance === 'random' ? 'random' : 'roundrobin'}`);
+    if (retry) {
+      const on = ['conn-failure', 'empty-response'];
+      if (retry.perTryTimeoutMs !== undefined) on.push('response-timeout');
+      for (const s of retry.on) if (HAPROXY_RETRY_STATUSES.has(s)) on.push(String(s));
+      line(1, '# L7 retries replay the request, so it is buffered first.');
+      line(1, 'option http-buffer-request');
+      line(1, `retries ${retry.attempts}`);
+      line(1, `retry-on ${on.join(' ')}`);
+      line(1, 'option redispatch 1');
+      if (!ALL_METHODS.every((m) => retry.methods.includes(m))) {
+        line(1, `http-request disable-l7-retry if !{ method ${retry.methods.join(' ')} }`);
+      }
+      if (retry.perTryTimeoutMs !== undefined) line(1, `timeout server ${ms(retry.perTryTimeoutMs)}`);
+    } else {
+      line(1, 'retries 0');
+    }
+    for (const s of u.servers) {
+      line(1, `server ${u.name}-${s.version}-${s.replica} ${s.endpoint.host}:${s.endpoint.port} weight ${s.weight}`);
+    }
+  }
+  files[MAIN_FILE] = out.join('\n') + '\n';
+  return { target: 'haproxy', mainFile: MAIN_FILE, files, ...commands(bin, w, MAIN_FILE) };
+}
+
+export function haproxyFromUserConfig(input: RenderInput, configFile: string, bin = 'haproxy'): RenderedConfig & { sourceFile: string } {
+  if (!existsSync(configFile)) throw new InputError(configFile, undefined, 'HAProxy config file not found');
+  let text: string;
+  try {
+    text = readFileSync(configFile, 'utf8');
+  } catch (err) {
+    throw new InputError(configFile, undefined, `cannot read the HAProxy config: ${(err as Error).message}`);
+  }
+  const content = applyPlaceholders(text, placeholderValues(input), configFile);
+  const mainFile = path.basename(configFile);
+  return { target: 'haproxy', mainFile, files: { [mainFile]: content }, ...commands(bin, input.workdir, mainFile), sourceFile: configFile };
+}
+
+export const haproxyTarget: TargetDriver = {
+  name: 'haproxy',
+  binary: 'haproxy',
+  installHint: 'apt-get install haproxy',
+  features: HAPROXY_FEATURES,
+  render(input: RenderInput): RenderedConfig {
+    return renderHaproxy(input, binaryOf(this));
+  },
+  fromUserConfig(input: RenderInput, configFile: string): RenderedConfig {
+    return haproxyFromUserConfig(input, configFile, binaryOf(this));
+  },
+};

@@ -1,0 +1,211 @@
+// What a rendered config must do, independent of the proxy: which operation
+// goes where, which need a credential, which are rate limited, how servers
+// are weighted. nginx/render.ts and haproxy/render.ts turn a Plan into text.
+
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.ts';
+import type { HttpMethod, Operation, SecurityScheme } from '../spec/model.ts';
+import type { Consumer, JwtSettings, RateLimitPolicy, RetryPolicy } from '../suite/suite.ts';
+import type { Endpoint } from '../upstream/types.ts';
+import type { RenderInput } from './target.ts';
+
+export interface OpPlan {
+  op: Operation;
+  /** Safe identifier for config files: op0, op1, ... */
+  key: string;
+  upstream: string;
+  secured: boolean;
+  rateLimited: boolean;
+}
+
+export interface ServerPlan {
+  version: string;
+  replica: number;
+  endpoint: Endpoint;
+  /** Integer weight, proportional to version weight / replicas. */
+  weight: number;
+}
+
+export interface UpstreamPlan {
+  name: string;
+  servers: ServerPlan[];
+}
+
+export type AuthPlan =
+  | { kind: 'apiKey'; schemeName: string; in: 'header' | 'query' | 'cookie'; name: string; validKeys: string[] }
+  | { kind: 'basic'; schemeName: string; users: Array<{ user: string; password: string }> }
+  | { kind: 'bearer'; schemeName: string; jwt: JwtPlan };
+
+export interface JwtPlan {
+  alg: 'RS256' | 'HS256';
+  secret?: string;
+  /** RS256 keys as SPKI PEM. */
+  keys: Array<{ kid?: string; pem: string }>;
+  issuer?: string;
+}
+
+export interface Plan {
+  ops: OpPlan[];
+  upstreams: UpstreamPlan[];
+  auth?: AuthPlan;
+  rateLimit?: RateLimitPolicy;
+  retry?: RetryPolicy;
+  balance: 'roundrobin' | 'random';
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** Integer weights with the same ratios as the given (positive) numbers, at most `cap`. */
+export function integerWeights(raw: number[], cap: number): number[] {
+  const positive = raw.filter((w) => w > 0);
+  if (positive.length === 0) return raw.map(() => 0);
+  // Scale to integers (three decimals are plenty), reduce by the gcd, then cap.
+  let ints = raw.map((w) => Math.round(w * 1000));
+  const g = ints.filter((w) => w > 0).reduce((a, b) => gcd(a, b));
+  ints = ints.map((w) => w / g);
+  const max = Math.max(...ints);
+  if (max > cap) ints = ints.map((w) => (w > 0 ? Math.max(1, Math.round((w * cap) / max)) : 0));
+  return ints;
+}
+
+function schemeOf(input: RenderInput): { name: string; scheme: SecurityScheme } | undefined {
+  const policy = input.suite.policies.auth;
+  if (!policy) return undefined;
+  let name = policy.scheme;
+  if (!name) {
+    for (const op of input.spec.operations) {
+      const first = op.security[0] && Object.keys(op.security[0])[0];
+      if (first) {
+        name = first;
+        break;
+      }
+    }
+  }
+  if (!name) return undefined;
+  const scheme = input.spec.securitySchemes[name];
+  if (!scheme) {
+    throw new InputError(input.suite.file, 'policies.auth.scheme', `unknown security scheme ${name}; the spec has: ${Object.keys(input.spec.securitySchemes).join(', ') || 'none'}`);
+  }
+  return { name, scheme };
+}
+
+function jwtPlan(input: RenderInput, jwt: JwtSettings | undefined): JwtPlan {
+  const file = input.suite.file;
+  if (!jwt) throw new InputError(file, 'policies.auth', 'a bearer scheme needs policies.auth.jwt (alg with jwks or secret)');
+  if (jwt.alg === 'HS256') {
+    if (!jwt.secret) throw new InputError(file, 'policies.auth.jwt', 'HS256 needs a secret');
+    return { alg: 'HS256', secret: jwt.secret, keys: [], issuer: jwt.issuer };
+  }
+  if (!jwt.jwks) throw new InputError(file, 'policies.auth.jwt', 'RS256 needs a jwks file');
+  let jwks: { keys?: Array<Record<string, unknown>> };
+  try {
+    jwks = JSON.parse(readFileSync(jwt.jwks, 'utf8'));
+  } catch (err) {
+    throw new InputError(jwt.jwks, undefined, `cannot read the JWKS: ${(err as Error).message}`);
+  }
+  const keys: JwtPlan['keys'] = [];
+  for (const [i, jwk] of (jwks.keys ?? []).entries()) {
+    if (jwk.kty !== 'RSA') continue;
+    try {
+      const pem = createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+      keys.push({ kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, pem });
+    } catch (err) {
+      throw new InputError(jwt.jwks, `/keys/${i}`, `not a usable RSA key: ${(err as Error).message}`);
+    }
+  }
+  if (keys.length === 0) throw new InputError(jwt.jwks, '/keys', 'no RSA key in the JWKS');
+  return { alg: 'RS256', keys, issuer: jwt.issuer };
+}
+
+function authPlan(input: RenderInput): AuthPlan | undefined {
+  const found = schemeOf(input);
+  if (!found) return undefined;
+  const { name, scheme } = found;
+  const valid = input.suite.consumers.filter((c: Consumer) => c.valid);
+  switch (scheme.kind) {
+    case 'apiKey':
+      return {
+        kind: 'apiKey',
+        schemeName: name,
+        in: scheme.in,
+        name: scheme.name,
+        validKeys: valid.flatMap((c) => (c.credential.kind === 'apiKey' ? [c.credential.key] : [])),
+      };
+    case 'basic':
+      return {
+        kind: 'basic',
+        schemeName: name,
+        users: valid.flatMap((c) => (c.credential.kind === 'basic' ? [{ user: c.credential.user, password: c.credential.password }] : [])),
+      };
+    case 'bearer':
+      return { kind: 'bearer', schemeName: name, jwt: jwtPlan(input, input.suite.policies.auth?.jwt) };
+    default:
+      throw new InputError(input.suite.file, 'policies.auth', `security scheme ${name} (${scheme.type}) cannot be rendered; use your own config`);
+  }
+}
+
+function upstreamPlans(input: RenderInput, cap: number): UpstreamPlan[] {
+  const canary = input.suite.policies.canary;
+  return input.suite.upstreams.map((u) => {
+    const versions = input.upstreams[u.name] ?? {};
+    const entries: Array<{ version: string; replica: number; endpoint: Endpoint; raw: number }> = [];
+    for (const version of u.versions) {
+      const replicas = versions[version] ?? [];
+      const versionWeight = canary && canary.upstream === u.name ? (canary.weights[version] ?? 0) : 1;
+      replicas.forEach((endpoint, replica) => {
+        entries.push({ version, replica, endpoint, raw: versionWeight / replicas.length });
+      });
+    }
+    const weights = integerWeights(entries.map((e) => e.raw), cap);
+    const servers = entries
+      .map((e, i) => ({ version: e.version, replica: e.replica, endpoint: e.endpoint, weight: weights[i] }))
+      .filter((s) => s.weight > 0);
+    if (servers.length === 0) {
+      throw new InputError(input.suite.file, `upstreams.${u.name}`, 'no replica with a positive weight to route to');
+    }
+    return { name: u.name, servers };
+  });
+}
+
+function upstreamFor(input: RenderInput, op: Operation): string {
+  const ups = input.suite.upstreams;
+  const claimed = ups.find((u) => u.operations?.includes(op.id));
+  if (claimed) return claimed.name;
+  const fallback = ups.find((u) => u.operations === undefined) ?? ups[0];
+  if (!fallback) throw new InputError(input.suite.file, 'upstreams', 'no upstream');
+  return fallback.name;
+}
+
+export function makePlan(input: RenderInput, weightCap: number, target: string): Plan {
+  const auth = authPlan(input);
+  const rl = input.suite.policies.rateLimit;
+  const ops = input.spec.operations.map((op, i) => ({
+    op,
+    key: `op${i}`,
+    upstream: upstreamFor(input, op),
+    secured: auth !== undefined && op.security.length > 0,
+    rateLimited: rl !== undefined && (rl.operations === undefined || rl.operations.includes(op.id)),
+  }));
+  return {
+    ops,
+    upstreams: upstreamPlans(input, weightCap),
+    auth,
+    rateLimit: rl,
+    retry: input.suite.policies.retry,
+    balance: balanceFor(input, target),
+  };
+}
+
+export function balanceFor(input: RenderInput, target: string): 'roundrobin' | 'random' {
+  return input.suite.targets.find((t) => t.name === target)?.balance ?? 'roundrobin';
+}
+
+export const ALL_METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
+
+/** Seconds, rounded up, for Retry-After. */
+export function retryAfterSeconds(windowMs: number): number {
+  return Math.max(1, Math.ceil(windowMs / 1000));
+}

@@ -1,0 +1,180 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { InputError } from '../errors.ts';
+import { haproxyTarget } from './haproxy/render.ts';
+import { nginxRate } from './nginx/render.ts';
+import { nginxTarget } from './nginx/render.ts';
+import { integerWeights } from './plan.ts';
+import type { RenderedConfig, RenderInput, TargetDriver } from './target.ts';
+import { getTarget, targetNames } from './targets.ts';
+import { exampleInput, REPO_ROOT } from './testing.ts';
+
+const dirs: string[] = [];
+function workdir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'pp-render-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function check(config: RenderedConfig, wd: string): { status: number | null; output: string } {
+  for (const [rel, content] of Object.entries(config.files)) {
+    mkdirSync(path.dirname(path.join(wd, rel)), { recursive: true });
+    writeFileSync(path.join(wd, rel), content);
+  }
+  const res = spawnSync(config.checkCommand.bin, config.checkCommand.args, { encoding: 'utf8', cwd: wd });
+  return { status: res.status, output: `${res.stdout}${res.stderr}` };
+}
+
+const listen = { host: '127.0.0.1', port: 18123 };
+const drivers: TargetDriver[] = [nginxTarget, haproxyTarget];
+
+describe('targets registry', () => {
+  it('knows nginx and haproxy', () => {
+    expect(targetNames).toEqual(['nginx', 'haproxy']);
+    expect(getTarget('nginx')).toBe(nginxTarget);
+    expect(getTarget('haproxy')).toBe(haproxyTarget);
+    expect(getTarget('kong')).toBeUndefined();
+    expect(getTarget('toString')).toBeUndefined();
+  });
+});
+
+describe('helpers', () => {
+  it('keeps weight ratios in integers under a cap', () => {
+    expect(integerWeights([45, 45, 5, 5], 256)).toEqual([9, 9, 1, 1]);
+    expect(integerWeights([0.5, 0.5], 256)).toEqual([1, 1]);
+    expect(integerWeights([999, 1], 256)).toEqual([256, 1]);
+    expect(integerWeights([1, 0], 256)).toEqual([1, 0]);
+  });
+  it('writes nginx rates', () => {
+    expect(nginxRate(5, 1000)).toBe('5r/s');
+    expect(nginxRate(100, 60_000)).toBe('100r/m');
+    expect(nginxRate(3, 2000)).toBe('90r/m');
+  });
+});
+
+describe.each(drivers)('$name rendered from the example suite', (driver) => {
+  it('passes the config check', () => {
+    const wd = workdir();
+    const config = driver.render(exampleInput(wd, listen));
+    expect(config.target).toBe(driver.name);
+    const res = check(config, wd);
+    expect(res.output).not.toMatch(/\[(ALERT|WARNING|emerg|warn)\]/);
+    expect(res.status).toBe(0);
+  });
+
+  it('passes the config check with balance random and no policies but routing', () => {
+    const wd = workdir();
+    const input = exampleInput(wd, listen);
+    input.suite.targets = [{ name: driver.name, render: true, balance: 'random' }];
+    input.suite.policies = {};
+    const config = driver.render(input);
+    expect(config.files[config.mainFile]).toMatch(/random/);
+    expect(check(config, wd).status).toBe(0);
+  });
+
+  it('passes the config check with basic auth, rate limit by ip and all-methods retry', () => {
+    const wd = workdir();
+    const input = exampleInput(wd, listen);
+    input.spec.securitySchemes = { Basic: { kind: 'basic' } };
+    input.spec.operations = input.spec.operations.map((o) => (o.security.length ? { ...o, security: [{ Basic: [] }] } : o));
+    input.suite.consumers = [
+      { name: 'alice', valid: true, credential: { kind: 'basic', user: 'alice', password: 'pa ss"w' } },
+      { name: 'mallory', valid: false, credential: { kind: 'basic', user: 'mallory', password: 'x' } },
+    ];
+    input.suite.policies.auth = { scheme: 'Basic', reject: [401] };
+    input.suite.policies.rateLimit = { limit: 3, windowMs: 2000, by: 'ip' };
+    input.suite.policies.retry = { attempts: 5, on: [500, 503], methods: ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] };
+    const config = driver.render(input);
+    const res = check(config, wd);
+    expect(res.output).not.toMatch(/\[(ALERT|WARNING|emerg|warn)\]/);
+    expect(res.status).toBe(0);
+    if (driver.name === 'nginx') {
+      // 6 tries need at least 6 entries: the 4 replicas are listed twice.
+      expect(config.files[config.mainFile].match(/^\s*server 127/gm)).toHaveLength(8);
+      expect(config.files.htpasswd).toMatch(/^alice:\{SHA\}/);
+    }
+  });
+
+  it.each(['RS256', 'HS256'] as const)('passes the config check with bearer %s', (alg) => {
+    const wd = workdir();
+    const input = exampleInput(wd, listen);
+    input.spec.securitySchemes = { Bearer: { kind: 'bearer', format: 'JWT' } };
+    input.spec.operations = input.spec.operations.map((o) => (o.security.length ? { ...o, security: [{ Bearer: [] }] } : o));
+    input.suite.consumers = [{ name: 'alice', valid: true, credential: { kind: 'bearer', token: 'x' } }];
+    if (alg === 'RS256') {
+      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const jwks = path.join(wd, 'input-jwks.json');
+      writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }] }));
+      input.suite.policies.auth = { scheme: 'Bearer', reject: [401], jwt: { alg, jwks } };
+    } else {
+      input.suite.policies.auth = { scheme: 'Bearer', reject: [401], jwt: { alg, secret: 's3cret' } };
+    }
+    const config = driver.render(input);
+    const res = check(config, wd);
+    expect(res.output).not.toMatch(/\[(ALERT|WARNING|emerg|warn)\]/);
+    expect(res.status).toBe(0);
+  });
+
+  it('refuses an unknown auth scheme with an InputError', () => {
+    const input = exampleInput(workdir(), listen);
+    input.suite.policies.auth = { scheme: 'Nope', reject: [401] };
+    expect(() => driver.render(input)).toThrow(InputError);
+  });
+});
+
+const fixtures: Array<[TargetDriver, string]> = [];
+for (const [driver, dir] of [
+  [nginxTarget, 'fixtures/nginx'],
+  [haproxyTarget, 'fixtures/haproxy'],
+] as const) {
+  for (const sub of ['.', 'mutants']) {
+    for (const f of readdirSync(path.join(REPO_ROOT, dir, sub))) {
+      if (/\.(conf|cfg)$/.test(f)) fixtures.push([driver, path.join(REPO_ROOT, dir, sub, f)]);
+    }
+  }
+}
+
+describe('user configs', () => {
+  it('finds the fixtures and all mutants', () => {
+    expect(fixtures).toHaveLength(12);
+  });
+
+  it.each(fixtures.map(([d, f]) => [d.name, path.relative(REPO_ROOT, f), d, f] as const))(
+    '%s %s passes the config check',
+    async (_name, rel, driver, file) => {
+      const wd = workdir();
+      const config = driver.fromUserConfig(exampleInput(wd, listen), file);
+      const res = check(config, wd);
+      expect(res.output).not.toMatch(/\[(ALERT|WARNING|emerg|warn)\]/);
+      expect(res.status).toBe(0);
+      if (rel.includes('mutants')) {
+        const first = (await import('node:fs')).readFileSync(file, 'utf8').split('\n')[0];
+        expect(first).toMatch(/^# mutant: (auth|rateLimit|retry|canary|contract) — \S/);
+      }
+    },
+  );
+
+  it('a missing user config is an InputError naming it', () => {
+    const input: RenderInput = exampleInput(workdir(), listen);
+    expect(() => nginxTarget.fromUserConfig(input, '/nope/missing.conf')).toThrow(/\/nope\/missing.conf/);
+    expect(() => haproxyTarget.fromUserConfig(input, '/nope/missing.cfg')).toThrow(InputError);
+  });
+
+  it('adds daemon off only when the nginx config has no daemon directive', () => {
+    const wd = workdir();
+    const file = path.join(wd, 'mine.conf');
+    writeFileSync(file, 'events {}\nhttp { server { listen {{listen}}; } }\n');
+    const config = nginxTarget.fromUserConfig(exampleInput(wd, listen), file);
+    expect(config.command.args).toContain('-g');
+    expect(config.command.args.join(' ')).toMatch(/daemon off;/);
+    const fixture = nginxTarget.fromUserConfig(exampleInput(wd, listen), path.join(REPO_ROOT, 'fixtures/nginx/petstore.conf'));
+    expect(fixture.command.args).not.toContain('-g');
+  });
+});
