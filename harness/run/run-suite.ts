@@ -49,12 +49,32 @@ async function loadAll(files: string[]): Promise<Loaded[]> {
   for (const file of files) {
     const suite = await loadSuite(file);
     const spec = await loadSpec(suite.spec);
+    crossCheck(suite, spec);
     for (const t of suite.targets) {
       if (!getTarget(t.name)) throw new InputError(suite.file, undefined, `unknown target ${t.name}`);
     }
     out.push({ suite, spec });
   }
   return out;
+}
+
+/** What the suite says about the spec must hold in the spec: operationIds and scheme names. */
+function crossCheck(suite: Suite, spec: Spec): void {
+  const ids = new Set(spec.operations.map((o) => o.id));
+  const refs: [string, string[] | undefined][] = [
+    ...suite.upstreams.map((u): [string, string[] | undefined] => [`upstreams.${u.name}.operations`, u.operations]),
+    ['policies.rateLimit.operations', suite.policies.rateLimit?.operations],
+    ['policies.contract.operations', suite.policies.contract?.operations],
+  ];
+  for (const [place, list] of refs) {
+    const unknown = list?.find((id) => !ids.has(id));
+    if (unknown) throw new InputError(suite.file, place, `operation ${unknown} is not in ${spec.file} (it has ${[...ids].slice(0, 8).join(', ')}${ids.size > 8 ? ', ...' : ''})`);
+  }
+  const scheme = suite.policies.auth?.scheme;
+  if (scheme && !spec.securitySchemes[scheme]) {
+    const known = Object.keys(spec.securitySchemes);
+    throw new InputError(suite.file, 'policies.auth.scheme', `security scheme ${scheme} is not in ${spec.file} (it has ${known.join(', ') || 'none'})`);
+  }
 }
 
 function selectedTargets(suite: Suite, only?: string[]): TargetSpec[] {
