@@ -33,10 +33,10 @@ function portOpen(port: number): Promise<boolean> {
 interface Outcome { code: number | null; signal: NodeJS.Signals | null; ports: number[]; out: string; dir: string }
 
 /** Run the CLI; when `signal` is given, send it once both proxies are ready. */
-function run(suite: string, signal?: NodeJS.Signals): Promise<Outcome> {
+function run(suite: string, signal?: NodeJS.Signals, ...more: string[]): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'pp-hygiene-'));
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [cli, 'run', suite, '--report-dir', join(dir, 'reports'), '--seed', '3'], {
+    const child = spawn(process.execPath, [cli, 'run', suite, '--report-dir', join(dir, 'reports'), '--seed', '3', ...more], {
       env: { ...process.env, TMPDIR: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -89,6 +89,13 @@ describe('nothing is left running', () => {
     const o = await run(suite, 'SIGTERM');
     expect(o.ports.length).toBe(2);
     expect(o.code).toBe(143);
+    await expectClean(o);
+  });
+
+  it('after a passing run', { timeout: 100_000 }, async () => {
+    const o = await run(suite, undefined, '--target', 'haproxy');
+    expect(o.code, o.out).toBe(0);
+    expect(o.ports.length).toBe(1);
     await expectClean(o);
   });
 
