@@ -171,7 +171,13 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
   for (const u of plan.upstreams) {
     line(0, '');
     line(0, `backend be_${u.name}`);
-    line(1, `balance ${plan.balance === 'random' ? 'random' : 'roundrobin'}`);
+    // `balance random` alone means random(2): the less loaded of two draws,
+    // which pulls shares toward equal under concurrency (measured here: 77% for
+    // an 80% weight). random(1) is plain weighted random. Its draws land on a
+    // hash ring with 16 points per unit of weight, so weights are scaled up
+    // (ratios kept exactly) to give the ring enough points to be even.
+    line(1, `balance ${plan.balance === 'random' ? 'random(1)' : 'roundrobin'}`);
+    const ringScale = plan.balance === 'random' ? Math.max(1, Math.floor(WEIGHT_CAP / Math.max(1, ...u.servers.map((s) => s.weight)))) : 1;
     if (retry) {
       const on = ['conn-failure', 'empty-response'];
       if (retry.perTryTimeoutMs !== undefined) on.push('response-timeout');
@@ -189,7 +195,7 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
       line(1, 'retries 0');
     }
     for (const s of u.servers) {
-      line(1, `server ${u.name}-${s.version}-${s.replica} ${s.endpoint.host}:${s.endpoint.port} weight ${s.weight}`);
+      line(1, `server ${u.name}-${s.version}-${s.replica} ${s.endpoint.host}:${s.endpoint.port} weight ${s.weight * ringScale}`);
     }
   }
   files[MAIN_FILE] = out.join('\n') + '\n';
