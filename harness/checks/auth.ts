@@ -65,6 +65,11 @@ export const authCheck: Check = {
         { who: 'no credential' },
         ...bad.map((c) => ({ who: `invalid consumer ${c.name}`, consumer: c })),
       ];
+      // API keys are case-sensitive; nginx's plain map keys, for one, are not.
+      const caseFlipped = valid?.credential.kind === 'apiKey' ? flipCase(valid.credential.key) : undefined;
+      if (valid && caseFlipped && caseFlipped !== (valid.credential as { key: string }).key) {
+        attempts.push({ who: `${valid.name}'s key in another case`, consumer: { name: `${valid.name}-case`, valid: false, credential: { kind: 'apiKey', key: caseFlipped } } });
+      }
       for (const a of attempts) {
         const sent = await ctx.client.send(req, { consumer: a.consumer, scheme: scheme.scheme });
         const tries = ctx.fleet.journal.forRequest(sent.id).length;
@@ -106,6 +111,10 @@ export const authCheck: Check = {
     };
   },
 };
+
+function flipCase(key: string): string {
+  return [...key].map((ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase())).join('');
+}
 
 function describe(s: Sent): string {
   return s.status ? `HTTP ${s.status}` : `no response (${s.error})`;
