@@ -1,6 +1,8 @@
 // Placeholders in user-written proxy configs: {{listen}}, {{listen.port}},
 // {{upstream.NAME.VERSION}}, {{upstream.NAME.VERSION.N}}, {{workdir}}.
 
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { InputError } from '../errors.ts';
 import type { RenderInput } from './target.ts';
 
@@ -41,4 +43,16 @@ export function applyPlaceholders(text: string, values: Record<string, string>, 
       }),
     )
     .join('\n');
+}
+
+/** Read the user's own config and fill in its placeholders; errors name the file (and line). */
+export function readUserConfig(input: RenderInput, configFile: string, what: string): { content: string; mainFile: string } {
+  if (!existsSync(configFile)) throw new InputError(configFile, undefined, `${what} config file not found`);
+  let text: string;
+  try {
+    text = readFileSync(configFile, 'utf8');
+  } catch (err) {
+    throw new InputError(configFile, undefined, `cannot read the ${what} config: ${(err as Error).message}`);
+  }
+  return { content: applyPlaceholders(text, placeholderValues(input), configFile), mainFile: path.basename(configFile) };
 }

@@ -1,11 +1,9 @@
 // HAProxy target: renders haproxy.cfg from the suite's policies, or takes the
 // user's config with placeholders.
 
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../errors.ts';
 import { HAPROXY_FEATURES, HAPROXY_RETRY_STATUSES } from '../features.ts';
-import { applyPlaceholders, placeholderValues } from '../placeholders.ts';
+import { readUserConfig } from '../placeholders.ts';
 import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
 import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
 
@@ -203,15 +201,7 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
 }
 
 export function haproxyFromUserConfig(input: RenderInput, configFile: string, bin = 'haproxy'): RenderedConfig & { sourceFile: string } {
-  if (!existsSync(configFile)) throw new InputError(configFile, undefined, 'HAProxy config file not found');
-  let text: string;
-  try {
-    text = readFileSync(configFile, 'utf8');
-  } catch (err) {
-    throw new InputError(configFile, undefined, `cannot read the HAProxy config: ${(err as Error).message}`);
-  }
-  const content = applyPlaceholders(text, placeholderValues(input), configFile);
-  const mainFile = path.basename(configFile);
+  const { content, mainFile } = readUserConfig(input, configFile, 'HAProxy');
   return { target: 'haproxy', mainFile, files: { [mainFile]: content }, ...commands(bin, input.workdir, mainFile), sourceFile: configFile };
 }
 

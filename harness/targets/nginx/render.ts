@@ -2,12 +2,11 @@
 // user's config with placeholders.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../errors.ts';
 import { NGINX_FEATURES, NGINX_RETRY_STATUSES } from '../features.ts';
-import { applyPlaceholders, placeholderValues } from '../placeholders.ts';
+import { readUserConfig } from '../placeholders.ts';
 import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
 import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
 
@@ -271,15 +270,7 @@ export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
 }
 
 export function nginxFromUserConfig(input: RenderInput, configFile: string, bin = 'nginx'): RenderedConfig & { sourceFile: string } {
-  if (!existsSync(configFile)) throw new InputError(configFile, undefined, 'nginx config file not found');
-  let text: string;
-  try {
-    text = readFileSync(configFile, 'utf8');
-  } catch (err) {
-    throw new InputError(configFile, undefined, `cannot read the nginx config: ${(err as Error).message}`);
-  }
-  const content = applyPlaceholders(text, placeholderValues(input), configFile);
-  const mainFile = path.basename(configFile);
+  const { content, mainFile } = readUserConfig(input, configFile, 'nginx');
   const uncommented = content.replace(/#.*$/gm, '');
   const globals: string[] = [];
   if (!/^\s*daemon\s/m.test(uncommented)) globals.push('daemon off;');
