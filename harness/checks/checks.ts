@@ -7,8 +7,9 @@ import { contractCheck } from './contract.ts';
 import { retryCheck } from './retry.ts';
 import { canaryCheck } from './canary.ts';
 import { rateLimitCheck } from './rate-limit.ts';
+import { faultCheck } from './fault.ts';
 
-export const checks: readonly Check[] = [authCheck, contractCheck, retryCheck, canaryCheck, rateLimitCheck];
+export const checks: readonly Check[] = [authCheck, contractCheck, retryCheck, canaryCheck, faultCheck, rateLimitCheck];
 
 export function checkNamed(name: string): Check | undefined {
   return checks.find((c) => c.name === name);

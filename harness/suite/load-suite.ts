@@ -9,13 +9,18 @@ import { LineCounter, isMap, isSeq, isScalar, isPair, parseDocument, type Docume
 import { InputError, oneLine } from '../errors.ts';
 import type { HttpMethod } from '../spec/model.ts';
 import { suiteSchema } from './suite-schema.ts';
+import { parseThresholds } from '../load/thresholds.ts';
+import { applyImported, importAll, mergeConsumers } from '../policy/import.ts';
 import type {
   AuthPolicy,
   CanaryPolicy,
   Consumer,
+  FaultPolicy,
   ContractPolicy,
   Credential,
   JwtSettings,
+  LoadConfig,
+  LoadScenario,
   Policies,
   RateLimitPolicy,
   RetryPolicy,
@@ -25,7 +30,7 @@ import type {
 } from './suite.ts';
 
 /** Target kinds this build knows; the targets registry may pass its own list. */
-export const KNOWN_TARGETS: readonly string[] = ['nginx', 'haproxy'];
+export const KNOWN_TARGETS: readonly string[] = ['nginx', 'haproxy', 'kong', 'envoy'];
 
 export interface LoadSuiteOptions {
   /** Target kinds accepted under `targets:`. Default KNOWN_TARGETS. */
@@ -263,6 +268,7 @@ export async function loadSuite(file: string, options: LoadSuiteOptions = {}): P
       if (problem) at(['targets', name, 'config'], `${problem}: ${t.config as string}`);
     }
     if (t.balance !== undefined) target.balance = t.balance as TargetSpec['balance'];
+    if (t.image !== undefined) target.image = t.image as string;
     targets.push(target);
   }
 
@@ -353,5 +359,115 @@ export async function loadSuite(file: string, options: LoadSuiteOptions = {}): P
     policies.contract = contract;
   }
 
-  return { file: absFile, dir, name: raw.name as string, spec, upstreams, consumers, targets, policies };
+  if (p.fault) {
+    const f = obj(p.fault);
+    const rules = (f.rules as Obj[]).map((r, i) => {
+      if (!upstreams.some((u) => u.name === r.upstream)) at(['policies', 'fault', 'rules', i, 'upstream'], `no upstream named ${r.upstream as string}`);
+      const abort = obj(r.abort);
+      return {
+        upstream: r.upstream as string,
+        headers: ((r.headers as Obj[] | undefined) ?? []).map((h) => ({ ...(h as { name: string }), name: String(h.name).toLowerCase() })),
+        abort: { status: abort.status as number, percent: (abort.percent as number | undefined) ?? 100 },
+      };
+    });
+    policies.fault = { rules } satisfies FaultPolicy;
+  }
+
+  // policies.from: Istio / Gateway API / Kong files imported as expectations; explicit policies win.
+  let imported: Suite['imported'];
+  let allConsumers = consumers;
+  let merged = policies;
+  if (Array.isArray(p.from)) {
+    const from: string[] = [];
+    for (const [i, f] of (p.from as string[]).entries()) {
+      const abs = rel(f);
+      const problem = await fileProblem(abs);
+      if (problem) at(['policies', 'from', i], `${problem}: ${f}`);
+      from.push(abs);
+    }
+    const result = importAll(from, upstreams);
+    const applied = applyImported(policies, result);
+    merged = applied.policies;
+    allConsumers = mergeConsumers(consumers, result.consumers);
+    imported = { from, notes: applied.notes };
+    // Imported expectations must fit the suite as explicit ones do.
+    const canary = merged.canary;
+    if (canary && canary !== policies.canary) {
+      const up = upstreams.find((u) => u.name === canary.upstream);
+      if (!up) at(['policies', 'from'], `an imported canary splits ${canary.upstream}, which is not an upstream of the suite (upstreams: ${upstreams.map((u) => u.name).join(', ')})`);
+      const unknown = Object.keys(canary.weights).filter((v) => !up!.versions.includes(v));
+      if (unknown.length) at(['policies', 'from'], `an imported canary names versions ${unknown.join(', ')} that upstream ${up!.name} does not have (versions: ${up!.versions.join(', ')})`);
+    }
+    for (const rule of merged.fault?.rules ?? []) {
+      if (!upstreams.some((u) => u.name === rule.upstream)) {
+        imported.notes.push({ source: 'policies.from', resource: 'fault', kind: 'unexpressed', message: `fault for host ${rule.upstream}: no upstream of that name in the suite` });
+      }
+    }
+    if (merged.fault) merged.fault = { rules: merged.fault.rules.filter((r) => upstreams.some((u) => u.name === r.upstream)) };
+    if (merged.fault && !merged.fault.rules.length) delete merged.fault;
+    if (merged.retry && !merged.retry.on.length) delete merged.retry;
+    if ((merged.auth || merged.rateLimit?.by === 'consumer') && !allConsumers.some((c) => c.valid)) {
+      at(['policies', 'from'], 'an imported auth or per-consumer rate limit needs at least one consumer with a valid credential (under consumers:)');
+    }
+  }
+
+  const suite: Suite = { file: absFile, dir, name: raw.name as string, spec, upstreams, consumers: allConsumers, targets, policies: merged };
+  if (imported) suite.imported = imported;
+  if (raw.load !== undefined) suite.load = parseLoad(absFile, obj(raw.load), duration, at, allConsumers, merged);
+  return suite;
+}
+
+/** The `load:` section; thresholds go through the k6 grammar (InputError naming the file and the expression). */
+function parseLoad(file: string, l: Obj, duration: (path: Path, value: string) => number, at: (path: Path, detail: string, key?: boolean) => never, consumers: Consumer[], policies: Policies): LoadConfig {
+  const scenarios: LoadScenario[] = [];
+  for (const [name, value] of Object.entries(obj(l.scenarios))) {
+    const s = obj(value);
+    const base: Path = ['load', 'scenarios', name];
+    const sc: LoadScenario = { name, executor: s.executor as LoadScenario['executor'], timeUnitMs: s.timeUnit !== undefined ? duration([...base, 'timeUnit'], s.timeUnit as string) : 1000 };
+    const need = (k: string) => {
+      if (s[k] === undefined) at(base, `executor ${sc.executor} needs ${k}`, true);
+    };
+    const forbid = (...ks: string[]) => {
+      for (const k of ks) if (s[k] !== undefined) at([...base, k], `does not apply to executor ${sc.executor}`, true);
+    };
+    if (sc.executor === 'constant-arrival-rate') {
+      need('rate');
+      need('duration');
+      forbid('vus', 'stages', 'startRate');
+      sc.rate = s.rate as number;
+    } else if (sc.executor === 'ramping-arrival-rate') {
+      need('stages');
+      forbid('vus', 'rate', 'duration');
+      sc.startRate = (s.startRate as number | undefined) ?? 0;
+      sc.stages = (s.stages as Obj[]).map((st, i) => ({ target: st.target as number, durationMs: duration([...base, 'stages', i, 'duration'], st.duration as string) }));
+    } else {
+      need('duration');
+      forbid('rate', 'stages', 'startRate', 'preAllocatedVUs', 'maxVUs', 'timeUnit');
+      sc.vus = (s.vus as number | undefined) ?? 1;
+    }
+    if (s.duration !== undefined) sc.durationMs = duration([...base, 'duration'], s.duration as string);
+    if (s.preAllocatedVUs !== undefined) sc.preAllocatedVUs = s.preAllocatedVUs as number;
+    if (s.maxVUs !== undefined) sc.maxVUs = s.maxVUs as number;
+    if (sc.preAllocatedVUs !== undefined && sc.maxVUs !== undefined && sc.maxVUs < sc.preAllocatedVUs) at([...base, 'maxVUs'], `must be at least preAllocatedVUs (${sc.preAllocatedVUs})`);
+    if (Array.isArray(s.operations)) sc.operations = Object.fromEntries((s.operations as string[]).map((o) => [o, 1]));
+    else if (s.operations !== undefined) sc.operations = { ...(s.operations as Record<string, number>) };
+    if (s.consumers !== undefined) {
+      (s.consumers as string[]).forEach((c, i) => {
+        if (!consumers.some((x) => x.name === c)) at([...base, 'consumers', i], `no consumer named ${c} (consumers: ${consumers.map((x) => x.name).join(', ') || 'none'})`);
+      });
+      sc.consumers = s.consumers as string[];
+    }
+    scenarios.push(sc);
+  }
+  const wanted = l.policies as LoadConfig['policies'] | undefined;
+  for (const [i, p] of (wanted ?? []).entries()) if (!policies[p]) at(['load', 'policies', i], `the suite sets no ${p} policy`);
+  const out: LoadConfig = {
+    scenarios,
+    thresholds: parseThresholds(file, l.thresholds),
+    warmupMs: l.warmup !== undefined ? duration(['load', 'warmup'], l.warmup as string) : 1000,
+    timeoutMs: l.timeout !== undefined ? duration(['load', 'timeout'], l.timeout as string) : 10_000,
+    overhead: (l.overhead as boolean | undefined) ?? true,
+  };
+  if (wanted) out.policies = wanted;
+  return out;
 }

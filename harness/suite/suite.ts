@@ -2,6 +2,7 @@
 // and durations in milliseconds. load-suite.ts builds it; nothing else parses YAML.
 
 import type { HttpMethod } from '../spec/model.ts';
+import type { Threshold } from '../load/thresholds.ts';
 
 export type Credential =
   | { kind: 'apiKey'; key: string }
@@ -32,6 +33,8 @@ export interface TargetSpec {
   render: boolean;
   /** Balancing for rendered configs: roundrobin (smooth weighted) or random. */
   balance?: 'roundrobin' | 'random';
+  /** Container image for --runtime container (overrides the pinned default). */
+  image?: string;
 }
 
 export interface JwtSettings {
@@ -84,12 +87,34 @@ export interface ContractPolicy {
   operations?: string[];
 }
 
+/** A request the proxy itself must answer (an injected fault), as Istio's fault.abort does. */
+export interface FaultRule {
+  /** Operations of this upstream are in scope. */
+  upstream: string;
+  /** Request headers that select the faulted requests (all must match); none = every request. */
+  headers: Array<{ name: string; exact?: string; prefix?: string; regex?: string }>;
+  abort: { status: number; percent: number };
+}
+
+export interface FaultPolicy {
+  rules: FaultRule[];
+}
+
+/** Something a policy source said that proxyproof could not express, or a default it applied. */
+export interface ImportNote {
+  source: string;
+  resource: string;
+  kind: 'unexpressed' | 'default' | 'conflict' | 'info';
+  message: string;
+}
+
 export interface Policies {
   auth?: AuthPolicy;
   rateLimit?: RateLimitPolicy;
   retry?: RetryPolicy;
   canary?: CanaryPolicy;
   contract?: ContractPolicy;
+  fault?: FaultPolicy;
 }
 
 export interface Suite {
@@ -103,4 +128,42 @@ export interface Suite {
   consumers: Consumer[];
   targets: TargetSpec[];
   policies: Policies;
+  /** Files named by policies.from (absolute), and what importing them could not express. */
+  imported?: { from: string[]; notes: ImportNote[] };
+  /** The `load:` section: scenarios and thresholds for `proxyproof load`. */
+  load?: LoadConfig;
+}
+
+/** One load scenario, in k6's executor vocabulary. Durations in ms, rates per timeUnit. */
+export interface LoadScenario {
+  name: string;
+  executor: 'constant-arrival-rate' | 'ramping-arrival-rate' | 'constant-vus';
+  /** Arrivals per timeUnit (constant-arrival-rate). */
+  rate?: number;
+  timeUnitMs: number;
+  durationMs?: number;
+  /** ramping-arrival-rate: rate at the start and linear stages. */
+  startRate?: number;
+  stages?: Array<{ target: number; durationMs: number }>;
+  /** constant-vus: connections driven as fast as they go (closed model). */
+  vus?: number;
+  /** Open models: connections opened before the start, and the most it may grow to. */
+  preAllocatedVUs?: number;
+  maxVUs?: number;
+  /** operationId -> weight; undefined = every operation with a success response, equal weights. */
+  operations?: Record<string, number>;
+  /** Consumers whose credentials the requests carry (round robin); default the valid ones. */
+  consumers?: string[];
+}
+
+export interface LoadConfig {
+  scenarios: LoadScenario[];
+  /** Parsed thresholds (harness/load/thresholds.ts). */
+  thresholds: Threshold[];
+  warmupMs: number;
+  timeoutMs: number;
+  /** Measure the direct path too (proxy overhead). Default true. */
+  overhead: boolean;
+  /** Policies to prove under load; default every one the suite sets (rateLimit, retry, canary). */
+  policies?: Array<'rateLimit' | 'retry' | 'canary'>;
 }

@@ -28,6 +28,7 @@ export const HAPROXY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'retry.perTryTimeout',
   'canary.weights',
   'contract',
+  'fault.abort',
 ]);
 
 /** Upstream statuses nginx's proxy_next_upstream can retry on. */

@@ -36,11 +36,11 @@ const listen = { host: '127.0.0.1', port: 18123 };
 const drivers: TargetDriver[] = [nginxTarget, haproxyTarget];
 
 describe('targets registry', () => {
-  it('knows nginx and haproxy', () => {
-    expect(targetNames).toEqual(['nginx', 'haproxy']);
+  it('knows nginx, haproxy, kong and envoy', () => {
+    expect(targetNames).toEqual(['nginx', 'haproxy', 'kong', 'envoy']);
     expect(getTarget('nginx')).toBe(nginxTarget);
     expect(getTarget('haproxy')).toBe(haproxyTarget);
-    expect(getTarget('kong')).toBeUndefined();
+    expect(getTarget('traefik')).toBeUndefined();
     expect(getTarget('toString')).toBeUndefined();
   });
 });

@@ -28,6 +28,8 @@ export interface MockFleet extends AsyncDisposable {
   operationsOf(upstream: string): Operation[];
   /** Stop every server and destroy open sockets; idempotent. */
   close(): Promise<void>;
+  /** Turn journaling on or off (off for long load runs: nothing kept, every try counts as attempt 1). */
+  setRecording(on: boolean): void;
 }
 
 interface FleetContext {
@@ -37,6 +39,8 @@ interface FleetContext {
   faults: FaultPrograms;
   owner: Map<string, string>;
   responses: Map<string, GeneratedResponse>;
+  /** false: do not keep journal entries (long load runs); attempts then count from 1 per try. */
+  record?: boolean;
 }
 
 /** Which upstream serves each operation: explicit lists first, then the first upstream without a list takes the rest. */
@@ -153,7 +157,7 @@ function createHandler(ctx: FleetContext, upstream: string, version: string, rep
       if (owner !== undefined && owner !== upstream) violations.push(`operation '${op.id}' is served by upstream '${owner}', not '${upstream}'`);
       violations.push(...validator.validateRequest(op, { path: rawUrl, headers, ...(body !== '' ? { body } : {}) }));
     }
-    const entry: JournalEntry = ctx.journal.append({
+    const fresh = {
       ...(requestId !== undefined ? { requestId } : {}),
       upstream,
       version,
@@ -166,7 +170,8 @@ function createHandler(ctx: FleetContext, upstream: string, version: string, rep
       ...(op ? { operationId: op.id } : {}),
       status: 0,
       violations,
-    });
+    };
+    const entry: JournalEntry = ctx.record === false ? { ...fresh, seq: 0, attempt: 1 } : ctx.journal.append(fresh);
 
     const decision = ctx.faults.decide(requestId, entry.attempt);
     if (decision.delayMs > 0) {
@@ -256,11 +261,14 @@ function buildFleet(ctx: FleetContext, upstreams: UpstreamSpec[], running: Runni
       return ctx.spec.operations.filter((o) => ctx.owner.get(o.id) === upstream);
     },
     close,
+    setRecording(on: boolean) {
+      ctx.record = on;
+    },
     [Symbol.asyncDispose]: close,
   };
 }
 
-export async function startMockFleet(spec: Spec, upstreams: UpstreamSpec[], opts: { seed: number }): Promise<MockFleet> {
+export async function startMockFleet(spec: Spec, upstreams: UpstreamSpec[], opts: { seed: number; record?: boolean }): Promise<MockFleet> {
   const ctx: FleetContext = {
     spec,
     seed: opts.seed,
@@ -268,6 +276,7 @@ export async function startMockFleet(spec: Spec, upstreams: UpstreamSpec[], opts
     faults: new FaultPrograms(),
     owner: assignOperations(spec, upstreams),
     responses: new Map(),
+    record: opts.record,
   };
   const running: RunningServer[] = [];
   const endpoints: MockFleet['endpoints'] = {};

@@ -158,6 +158,24 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
     }
   }
 
+  const faults = input.suite.policies.fault?.rules ?? [];
+  if (faults.length) {
+    line(1, '');
+    line(1, '# Faults the proxy injects itself (fault.abort): answered here, never sent upstream.');
+    faults.forEach((f, i) => {
+      const ops = opList((o) => o.upstream === f.upstream);
+      if (!ops) return;
+      const conds = [`{ var(txn.pp_op) -m str ${ops} }`];
+      for (const h of f.headers) {
+        if (h.exact !== undefined) conds.push(`{ req.hdr(${h.name}) -m str ${q(h.exact)} }`);
+        else if (h.prefix !== undefined) conds.push(`{ req.hdr(${h.name}) -m beg ${q(h.prefix)} }`);
+        else if (h.regex !== undefined) conds.push(`{ req.hdr(${h.name}) -m reg ${re(h.regex)} }`);
+      }
+      if (f.abort.percent < 100) conds.push(`{ rand(10000) -m int lt ${Math.round(f.abort.percent * 100)} }`);
+      if (f.abort.percent > 0) line(1, `http-request return status ${f.abort.status} content-type text/plain string "fault ${i}: abort" if ${conds.join(' ')}`);
+    });
+  }
+
   line(1, '');
   for (const u of plan.upstreams) {
     const ops = opList((o) => o.upstream === u.name);

@@ -1,0 +1,153 @@
+// The Istio importer on the real public samples (../shared/realdata, skipped
+// with a reason when absent) and on the copies under fixtures/istio.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ALL_METHODS, importIstio, ISTIO_DEFAULT_RETRY, retryOnStatuses } from './import-istio.ts';
+import { importAll } from './import.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const real = resolve(root, '..', 'shared', 'realdata');
+const haveReal = existsSync(real);
+const fixtures = join(root, 'fixtures', 'istio');
+
+function imp(file: string, upstreams = [{ name: 'reviews', versions: ['v1', 'v2', 'v3'], replicas: 1 }]) {
+  return importIstio(readFileSync(file, 'utf8'), { file, upstreams });
+}
+
+describe('retryOn', () => {
+  it('maps Envoy conditions to statuses and says which are transport-level', () => {
+    expect(retryOnStatuses('5xx').statuses).toEqual([500, 501, 502, 503, 504]);
+    expect(retryOnStatuses('gateway-error,connect-failure').statuses).toEqual([502, 503, 504]);
+    expect(retryOnStatuses('gateway-error,connect-failure').transport).toEqual(['connect-failure']);
+    expect(retryOnStatuses('retriable-status-codes,503,429').statuses).toEqual([429, 503]);
+    expect(retryOnStatuses(ISTIO_DEFAULT_RETRY.retryOn, ISTIO_DEFAULT_RETRY.retriableStatusCodes).statuses).toEqual([503]);
+    expect(retryOnStatuses('bogus').unknown).toEqual(['bogus']);
+  });
+});
+
+describe.skipIf(!haveReal)(`real Istio samples (${real})`, () => {
+  const bi = join(real, 'istio', 'bookinfo-networking');
+  const cases: Array<[string, Record<string, number>]> = [
+    ['virtual-service-reviews-90-10.yaml', { v1: 90, v2: 10 }],
+    ['virtual-service-reviews-80-20.yaml', { v1: 80, v2: 20 }],
+    ['virtual-service-reviews-50-v3.yaml', { v1: 50, v3: 50 }],
+    ['virtual-service-reviews-v2-v3.yaml', { v2: 50, v3: 50 }],
+  ];
+  for (const [file, weights] of cases) {
+    it(`${file}: canary ${JSON.stringify(weights)} plus Istio's default retry, named`, () => {
+      const r = imp(join(bi, file));
+      expect(r.policies.canary).toMatchObject({ upstream: 'reviews', weights, tolerance: 0.05 });
+      expect(r.policies.retry).toEqual({ attempts: 2, on: [503], methods: ALL_METHODS });
+      expect(r.notes.some((n) => n.kind === 'default' && /Istio's default retry policy/.test(n.message))).toBe(true);
+      expect(r.notes.some((n) => n.kind === 'unexpressed' && /connect-failure/.test(n.message))).toBe(true);
+    });
+  }
+
+  it('subsets map to versions through the DestinationRule version label, across files', () => {
+    const r = importAll([join(bi, 'destination-rule-all.yaml'), join(bi, 'virtual-service-reviews-80-20.yaml')], [{ name: 'reviews', versions: ['v1', 'v2', 'v3'], replicas: 1 }]);
+    expect(r.policies.canary?.weights).toEqual({ v1: 80, v2: 20 });
+  });
+
+  it('ratings test-abort: a 100% abort 500 for end-user jason; the default route is noted', () => {
+    const r = imp(join(bi, 'virtual-service-ratings-test-abort.yaml'), [{ name: 'ratings', versions: ['v1'], replicas: 1 }]);
+    expect(r.policies.fault?.rules).toEqual([{ upstream: 'ratings', headers: [{ name: 'end-user', exact: 'jason' }], abort: { status: 500, percent: 100 } }]);
+  });
+
+  it('ratings test-delay: the delay is listed as unexpressed, not dropped', () => {
+    const r = imp(join(bi, 'virtual-service-ratings-test-delay.yaml'));
+    expect(r.policies.fault).toBeUndefined();
+    expect(r.notes.find((n) => /fault\.delay 7s/.test(n.message))?.kind).toBe('unexpressed');
+  });
+
+  it('jason-v2-v3: header routing is listed as unexpressed; the default route is the canary', () => {
+    const r = imp(join(bi, 'virtual-service-reviews-jason-v2-v3.yaml'));
+    expect(r.notes.some((n) => n.kind === 'unexpressed' && /routing by match/.test(n.message))).toBe(true);
+    expect(r.policies.canary?.weights).toEqual({ v3: 100 });
+  });
+
+  it('the validation dataset VirtualService (networking.istio.io/v1) imports a 75/25 split', () => {
+    const r = imp(join(real, 'istio', 'validation-dataset-networking-v1-VirtualService.yaml'));
+    expect(r.policies.canary).toMatchObject({ upstream: 'c', weights: { v1: 75, v2: 25 } });
+  });
+
+  it('Gateway API HTTPRoute retry: attempts 3 on 500; the second rule is a named conflict', () => {
+    const r = imp(join(real, 'gateway-api', 'httproute-retry.yaml'));
+    expect(r.policies.retry).toEqual({ attempts: 3, on: [500], methods: ALL_METHODS });
+    expect(r.notes.some((n) => n.kind === 'conflict')).toBe(true);
+  });
+
+  it('Gateway API HTTPRoute weights: a 70/30/0 canary', () => {
+    const r = importIstio(readFileSync(join(real, 'gateway-api', 'httproute-weight.yaml'), 'utf8'), { file: 'w.yaml', upstreams: [{ name: 'infra', versions: ['infra-backend-v1', 'infra-backend-v2', 'infra-backend-v3'], replicas: 1 }] });
+    expect(r.policies.canary?.weights).toEqual({ 'infra-backend-v1': 70, 'infra-backend-v2': 30, 'infra-backend-v3': 0 });
+  });
+
+  it('EnvoyFilter local rate limit (bookinfo): 100 per 60 s, descriptors listed', () => {
+    const r = imp(join(real, 'istio', 'ratelimit', 'local-rate-limit-service.yaml'));
+    expect(r.policies.rateLimit).toEqual({ limit: 100, windowMs: 60_000, by: 'global' });
+    expect(r.notes.some((n) => n.kind === 'unexpressed' && /descriptor/.test(n.message))).toBe(true);
+  });
+
+  it('EnvoyFilter local rate limit (integration test): 1 per 600 s', () => {
+    expect(imp(join(real, 'istio', 'ratelimit', 'enable_envoy_local_ratelimit.yaml')).policies.rateLimit).toEqual({ limit: 1, windowMs: 600_000, by: 'global' });
+  });
+
+  it('RequestAuthentication alone: no auth expectation, with the reason', () => {
+    const r = imp(join(real, 'istio', 'security', 'reqauth-valid.yaml'));
+    expect(r.policies.auth).toBeUndefined();
+    expect(r.notes.some((n) => /alone rejects invalid tokens/.test(n.message))).toBe(true);
+    expect(r.notes.some((n) => /jwksUri https:\/\/example.com/.test(n.message))).toBe(true);
+  });
+});
+
+describe('fixtures/istio', () => {
+  it('the retry VirtualService (v1beta1): attempts 3 on gateway errors, 2 s per try', () => {
+    const r = imp(join(fixtures, 'virtual-service-reviews-retry.yaml'));
+    expect(r.policies.retry).toEqual({ attempts: 3, on: [502, 503, 504], methods: ALL_METHODS, perTryTimeoutMs: 2000 });
+    expect(r.notes.some((n) => n.kind === 'default')).toBe(false);
+  });
+
+  it('RequestAuthentication + AuthorizationPolicy with a local JWKS: an RS256 auth expectation', () => {
+    const yaml = `apiVersion: security.istio.io/v1beta1
+kind: RequestAuthentication
+metadata: { name: jwt }
+spec:
+  jwtRules:
+  - issuer: testing@secure.istio.io
+    jwksUri: ../jwt/jwks.json
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: require-jwt }
+spec:
+  action: ALLOW
+  rules:
+  - from:
+    - source:
+        requestPrincipals: ["*"]
+`;
+    const r = importIstio(yaml, { file: join(fixtures, 'x.yaml') });
+    expect(r.policies.auth).toEqual({ reject: [401, 403], jwt: { alg: 'RS256', jwks: join(root, 'fixtures', 'jwt', 'jwks.json'), issuer: 'testing@secure.istio.io' } });
+  });
+
+  it('attempts 0 turns retries off; other API groups are listed, not dropped', () => {
+    const yaml = `apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: { name: r }
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{ destination: { host: reviews, subset: v1 } }]
+    retries: { attempts: 0 }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: d }
+`;
+    const r = importIstio(yaml, { file: 'x.yaml' });
+    expect(r.policies.retry).toBeUndefined();
+    expect(r.notes.some((n) => n.resource === 'Deployment/d' && n.kind === 'unexpressed')).toBe(true);
+  });
+});

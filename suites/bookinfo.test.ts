@@ -1,0 +1,100 @@
+// Istio's bookinfo policies, imported as expectations, against HAProxy on
+// this machine: every reviews split (90/10, 80/20, 50/50), the ratings fault
+// abort, Istio's default retry and a retry VirtualService pass on a config
+// rendered from them; each mutant under fixtures/haproxy/mutants-bookinfo/
+// (first line "# mutant: <check> — <what>") is caught by its check.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { runSuites } from '../harness/run/run-suite.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const base = join(root, 'suites', 'bookinfo-reviews.suite.yaml');
+const istio = join(root, 'fixtures', 'istio');
+const mutantDir = join(root, 'fixtures', 'haproxy', 'mutants-bookinfo');
+
+function suiteWith(dir: string, name: string, change: (doc: Record<string, any>) => void): string {
+  const doc = parse(readFileSync(base, 'utf8'));
+  doc.spec = join(root, 'openapi', 'reviews.yaml');
+  doc.policies.from = doc.policies.from.map((f: string) => resolve(dirname(base), f));
+  change(doc);
+  const file = join(dir, `${name}.suite.yaml`);
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+async function run(file: string, dir: string, checks: string[]) {
+  return runSuites({ suites: [file], reportDir: join(dir, 'reports'), runtime: 'process', seed: 5, checks, log: () => {} });
+}
+
+describe('bookinfo expectations on HAProxy (rendered)', () => {
+  const splits: Array<[string, Record<string, number>]> = [
+    ['virtual-service-reviews-90-10.yaml', { v1: 90, v2: 10 }],
+    ['virtual-service-reviews-80-20.yaml', { v1: 80, v2: 20 }],
+    ['virtual-service-reviews-50-v3.yaml', { v1: 50, v3: 50 }],
+  ];
+  for (const [vs, weights] of splits) {
+    it(`${vs}: the imported canary and Istio's default retry pass`, { timeout: 60_000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-'));
+      try {
+        const file = suiteWith(dir, 'split', (d) => {
+          d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, vs)];
+        });
+        const { report, exitCode } = await run(file, dir, ['canary', 'retry']);
+        const canary = report.results.find((r) => r.check === 'canary')!;
+        expect(canary.status, canary.message).toBe('passed');
+        for (const [v, w] of Object.entries(weights)) expect(canary.message).toMatch(new RegExp(`${v} [\\d.]+% \\(expected ${w}\\.0%\\)`));
+        expect(report.results.find((r) => r.check === 'retry')!.status).toBe('passed');
+        expect(exitCode).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('the retry VirtualService (attempts 3, gateway-error, perTryTimeout 2s) passes', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-'));
+    try {
+      const file = suiteWith(dir, 'retry', (d) => {
+        d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-retry.yaml')];
+      });
+      const { report } = await run(file, dir, ['retry']);
+      const r = report.results.find((x) => x.check === 'retry')!;
+      expect(r.status, r.message).toBe('passed');
+      expect(r.evidence.data).toMatchObject({ attempts: 3, on: [502, 503, 504], perTryTimeoutMs: 2000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const mutants = readdirSync(mutantDir).filter((f) => f.endsWith('.cfg')).sort().map((f) => {
+    const m = /^#\s*mutant:\s*(\w+)\s+—\s+(.+)$/.exec(readFileSync(join(mutantDir, f), 'utf8').split('\n')[0]);
+    if (!m) throw new Error(`${f}: first line must be "# mutant: <check> — <what is broken>"`);
+    return { file: join(mutantDir, f), check: m[1], why: m[2] };
+  });
+
+  it('there are mutants for the imported canary, retry and fault', () => {
+    expect(new Set(mutants.map((m) => m.check))).toEqual(new Set(['canary', 'retry', 'fault']));
+  });
+
+  for (const m of mutants) {
+    it(`mutant caught by ${m.check}: ${m.why}`, { timeout: 60_000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-mutant-'));
+      try {
+        const file = suiteWith(dir, 'mutant', (d) => {
+          d.targets = { haproxy: { config: m.file } };
+        });
+        const { report, exitCode } = await run(file, dir, [m.check]);
+        const r = report.results.find((x) => x.check === m.check)!;
+        expect(r.status, r.message).toBe('failed');
+        expect(exitCode).toBe(1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
