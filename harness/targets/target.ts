@@ -17,7 +17,8 @@ export type Feature =
   | 'retry.methods'
   | 'retry.perTryTimeout'
   | 'canary.weights'
-  | 'contract';
+  | 'contract'
+  | 'fault.abort';
 
 export interface RenderInput {
   suite: Suite;
@@ -49,6 +50,8 @@ export interface TargetDriver {
   installHint: string;
   /** Features a rendered config of this target expresses. */
   features: ReadonlySet<Feature>;
+  /** Why a feature is missing, where the proxy's semantics say so (shown with notSupported). */
+  unsupportedBecause?: Partial<Record<Feature, string>>;
   /** Render a config from the suite's policies. */
   render(input: RenderInput): RenderedConfig;
   /** Take the user's config file, replacing placeholders; input errors name the file and line. */

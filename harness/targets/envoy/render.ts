@@ -1,0 +1,273 @@
+// Envoy target: an Envoy v3 bootstrap shaped like the one istiod gives a
+// sidecar for the supported subset, rendered from the suite's policies:
+//  - listener on {{listen}}, one HTTP connection manager, route per operation
+//    (method + path regex), unmatched requests 404 (direct_response);
+//  - one cluster per upstream version (Istio's outbound|80|<subset>|<host>),
+//    its endpoints the mock replicas on 127.0.0.1; a canary is
+//    weighted_clusters, which Envoy picks at random per request;
+//  - retry_policy as istiod writes it (retry_on, num_retries, per_try_timeout,
+//    retriable_status_codes, previous_hosts predicate, host_selection_retry_max_attempts 5)
+//    on the routes of the retried methods; route timeout 0s (Istio's default: none);
+//    include_request_attempt_count, as istiod sets it: x-envoy-attempt-count reaches the upstream;
+//  - fault abort per route (envoy.filters.http.fault), header-matched;
+//  - JWT: jwt_authn (missing token allowed through, invalid -> 401) plus RBAC
+//    requiring a verified payload on secured routes (missing -> 403), as
+//    RequestAuthentication + AuthorizationPolicy do;
+//  - local rate limit: one token bucket shared by the scoped routes, enabled
+//    and enforced 100% (429 without Retry-After).
+// Envoy has no API-key or basic auth filter, and its local rate limit has no
+// per-consumer bucket without descriptors: those features are not declared.
+
+import { createPublicKey } from 'node:crypto';
+import path from 'node:path';
+import { InputError } from '../../errors.ts';
+import type { Feature, RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
+import { readUserConfig } from '../placeholders.ts';
+import { integerWeights, makePlan, type Plan } from '../plan.ts';
+import { ISTIO_DEFAULT_RETRY } from '../../policy/import-istio.ts';
+import { validateEnvoyBootstrap } from './validate.ts';
+
+export const ENVOY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
+  'auth.bearer',
+  'rateLimit.global',
+  'retry.status',
+  'retry.methods',
+  'retry.perTryTimeout',
+  'canary.weights',
+  'contract',
+  'fault.abort',
+]);
+
+export const ENVOY_IMAGE = 'envoyproxy/envoy:v1.34.1';
+const MAIN_FILE = 'envoy.json';
+const PAYLOAD_KEY = 'pp_jwt_payload';
+
+type J = Record<string, unknown>;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
+}
+
+function clusterName(upstream: string, version: string): string {
+  return `outbound|80|${version}|${upstream}`;
+}
+
+function any(type: string, value: J): J {
+  return { '@type': `type.googleapis.com/${type}`, ...value };
+}
+
+/** Retry policy as istiod renders it (route.RetryPolicy), for the statuses the suite names. */
+function retryPolicy(plan: Plan): J | undefined {
+  const r = plan.retry;
+  if (!r || r.attempts === 0) return undefined;
+  const policy: J = {
+    retry_on: ISTIO_DEFAULT_RETRY.retryOn,
+    num_retries: r.attempts,
+    retriable_status_codes: r.on,
+    retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: any('envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate', {}) }],
+    host_selection_retry_max_attempts: '5',
+  };
+  if (r.perTryTimeoutMs !== undefined) policy.per_try_timeout = seconds(r.perTryTimeoutMs);
+  return policy;
+}
+
+function jwksJson(plan: Plan): string {
+  const jwt = plan.auth?.kind === 'bearer' ? plan.auth.jwt : undefined;
+  if (!jwt) return '{"keys":[]}';
+  if (jwt.alg === 'HS256') return JSON.stringify({ keys: [{ kty: 'oct', alg: 'HS256', k: Buffer.from(jwt.secret ?? '').toString('base64url') }] });
+  return JSON.stringify({ keys: jwt.keys.map((k) => ({ ...(createPublicKey(k.pem).export({ format: 'jwk' }) as J), alg: 'RS256', ...(k.kid ? { kid: k.kid } : {}) })) });
+}
+
+export function renderEnvoyBootstrap(input: RenderInput): J {
+  const plan = makePlan(input, 1000, 'envoy');
+  // Envoy (as an Istio sidecar) authenticates JWTs only, and its local rate limit
+  // has one bucket per filter: other kinds are left out (their checks report notSupported).
+  const auth = plan.auth?.kind === 'bearer' ? plan.auth : undefined;
+  const canary = input.suite.policies.canary;
+  const faults = input.suite.policies.fault?.rules ?? [];
+  const retry = retryPolicy(plan);
+  const rl = plan.rateLimit?.by === 'global' ? plan.rateLimit : undefined;
+
+  // Clusters: one per upstream version, endpoints = the mock replicas.
+  const clusters: J[] = [];
+  for (const u of input.suite.upstreams) {
+    for (const v of u.versions) {
+      const eps = input.upstreams[u.name]?.[v] ?? [];
+      clusters.push({
+        name: clusterName(u.name, v),
+        type: 'STATIC',
+        connect_timeout: '2s',
+        lb_policy: 'ROUND_ROBIN',
+        load_assignment: {
+          cluster_name: clusterName(u.name, v),
+          endpoints: [{ lb_endpoints: eps.map((e) => ({ endpoint: { address: { socket_address: { address: e.host, port_value: e.port } } } })) }],
+        },
+      });
+    }
+  }
+
+  const routeTarget = (upstream: string): J => {
+    const u = input.suite.upstreams.find((x) => x.name === upstream)!;
+    if (canary && canary.upstream === upstream) {
+      const versions = u.versions.filter((v) => (canary.weights[v] ?? 0) > 0);
+      const w = integerWeights(versions.map((v) => canary.weights[v]), 10_000);
+      return { weighted_clusters: { clusters: versions.map((v, i) => ({ name: clusterName(upstream, v), weight: w[i] })) } };
+    }
+    return { cluster: clusterName(upstream, u.versions[0]) };
+  };
+
+  const routes: J[] = plan.ops.map((o) => {
+    const action: J = { ...routeTarget(o.upstream), timeout: '0s' };
+    if (retry && plan.retry!.methods.includes(o.op.method)) action.retry_policy = retry;
+    const perFilter: J = {};
+    const fault = faults.find((f) => f.upstream === o.upstream);
+    if (fault) {
+      perFilter['envoy.filters.http.fault'] = any('envoy.extensions.filters.http.fault.v3.HTTPFault', {
+        abort: { http_status: fault.abort.status, percentage: { numerator: Math.round(fault.abort.percent * 10_000), denominator: 'MILLION' } },
+        headers: fault.headers.map((h) => ({
+          name: h.name,
+          string_match: h.exact !== undefined ? { exact: h.exact } : h.prefix !== undefined ? { prefix: h.prefix } : { safe_regex: { regex: h.regex ?? '.*' } },
+        })),
+      });
+    }
+    if (auth && !o.secured) {
+      perFilter['envoy.filters.http.jwt_authn'] = any('envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig', { disabled: true });
+      perFilter['envoy.filters.http.rbac'] = any('envoy.extensions.filters.http.rbac.v3.RBACPerRoute', {});
+    }
+    if (rl && !o.rateLimited) {
+      perFilter['envoy.filters.http.local_ratelimit'] = any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
+        stat_prefix: 'pp_unlimited',
+        filter_enabled: { runtime_key: 'pp_unlimited_enabled', default_value: { numerator: 0, denominator: 'HUNDRED' } },
+      });
+    }
+    const route: J = {
+      name: `${o.key}-${o.op.id}`,
+      match: { safe_regex: { regex: o.op.pathRegex }, headers: [{ name: ':method', string_match: { exact: o.op.method } }] },
+      route: action,
+    };
+    if (Object.keys(perFilter).length) route.typed_per_filter_config = perFilter;
+    return route;
+  });
+  routes.push({ name: 'pp-unmatched', match: { prefix: '/' }, direct_response: { status: 404, body: { inline_string: 'no operation of the spec matches\n' } } });
+
+  const httpFilters: J[] = [];
+  if (auth) {
+    const jwt = auth.jwt;
+    httpFilters.push({
+      name: 'envoy.filters.http.jwt_authn',
+      typed_config: any('envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication', {
+        providers: {
+          proxyproof: {
+            ...(jwt?.issuer ? { issuer: jwt.issuer } : {}),
+            local_jwks: { inline_string: jwksJson(plan) },
+            forward: true,
+            payload_in_metadata: PAYLOAD_KEY,
+          },
+        },
+        // Istio: a missing token passes jwt_authn (RBAC decides), an invalid one is 401.
+        rules: [{ match: { prefix: '/' }, requires: { requires_any: { requirements: [{ provider_name: 'proxyproof' }, { allow_missing: {} }] } } }],
+      }),
+    });
+    httpFilters.push({
+      name: 'envoy.filters.http.rbac',
+      typed_config: any('envoy.extensions.filters.http.rbac.v3.RBAC', {
+        rules: {
+          action: 'ALLOW',
+          policies: {
+            'require-jwt': {
+              permissions: [{ any: true }],
+              principals: [{ metadata: { filter: 'envoy.filters.http.jwt_authn', path: [{ key: PAYLOAD_KEY }], value: { present_match: true } } }],
+            },
+          },
+        },
+      }),
+    });
+  }
+  if (faults.length) httpFilters.push({ name: 'envoy.filters.http.fault', typed_config: any('envoy.extensions.filters.http.fault.v3.HTTPFault', {}) });
+  if (rl) {
+    httpFilters.push({
+      name: 'envoy.filters.http.local_ratelimit',
+      typed_config: any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
+        stat_prefix: 'pp_local_rate_limit',
+        token_bucket: { max_tokens: rl.limit, tokens_per_fill: rl.limit, fill_interval: seconds(rl.windowMs) },
+        filter_enabled: { runtime_key: 'pp_rl_enabled', default_value: { numerator: 100, denominator: 'HUNDRED' } },
+        filter_enforced: { runtime_key: 'pp_rl_enforced', default_value: { numerator: 100, denominator: 'HUNDRED' } },
+      }),
+    });
+  }
+  httpFilters.push({ name: 'envoy.filters.http.router', typed_config: any('envoy.extensions.filters.http.router.v3.Router', {}) });
+
+  return {
+    node: { id: `sidecar~127.0.0.1~proxyproof.${input.suite.name}~proxyproof.svc.cluster.local`, cluster: input.suite.name },
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+    static_resources: {
+      listeners: [
+        {
+          name: 'pp_in',
+          address: { socket_address: { address: input.listen.host, port_value: input.listen.port } },
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: any('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
+                    stat_prefix: 'pp_in',
+                    access_log: [{ name: 'envoy.access_loggers.stdout', typed_config: any('envoy.extensions.access_loggers.stream.v3.StdoutAccessLog', {}) }],
+                    route_config: { name: 'pp_routes', virtual_hosts: [{ name: 'pp', domains: ['*'], routes, include_request_attempt_count: true }] },
+                    http_filters: httpFilters,
+                  }),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters,
+    },
+  };
+}
+
+function binaryOf(driver: unknown): string {
+  const b = (driver as { binary?: unknown } | undefined)?.binary;
+  return typeof b === 'string' ? b : 'envoy';
+}
+
+function commands(bin: string, workdir: string, mainFile: string) {
+  const file = path.join(workdir, mainFile);
+  return {
+    command: { bin, args: ['-c', file, '--log-level', 'info', '--base-id-path', path.join(workdir, 'base-id'), '--use-dynamic-base-id'] },
+    checkCommand: { bin, args: ['--mode', 'validate', '-c', file] },
+  };
+}
+
+export function renderEnvoy(input: RenderInput, bin = 'envoy'): RenderedConfig {
+  const bootstrap = renderEnvoyBootstrap(input);
+  const problems = validateEnvoyBootstrap(bootstrap);
+  if (problems.length) throw new Error(`internal: rendered Envoy config breaks Envoy's API: ${problems[0].path}: ${problems[0].message}`);
+  return { target: 'envoy', mainFile: MAIN_FILE, files: { [MAIN_FILE]: `${JSON.stringify(bootstrap, null, 2)}\n` }, ...commands(bin, input.workdir, MAIN_FILE) };
+}
+
+/** The user's own bootstrap (JSON or YAML) with placeholders; validated against the protos too. */
+export function envoyFromUserConfig(input: RenderInput, configFile: string, bin = 'envoy'): RenderedConfig & { sourceFile: string } {
+  const { content, mainFile } = readUserConfig(input, configFile, 'Envoy');
+  return { target: 'envoy', mainFile, files: { [mainFile]: content }, ...commands(bin, input.workdir, mainFile), sourceFile: configFile };
+}
+
+export const envoyTarget: TargetDriver = {
+  name: 'envoy',
+  binary: 'envoy',
+  installHint: `Envoy runs here only as a container: --runtime container with image ${ENVOY_IMAGE} (or your own via --image / targets.envoy.image)`,
+  features: ENVOY_FEATURES,
+  unsupportedBecause: {
+    'auth.apiKey': 'an Istio sidecar authenticates JWTs only (RequestAuthentication)',
+    'auth.basic': 'an Istio sidecar authenticates JWTs only (RequestAuthentication)',
+    'rateLimit.consumer': 'Envoy\'s local rate limit keeps one bucket per route; per-consumer buckets need descriptors',
+    'rateLimit.ip': 'Envoy\'s local rate limit keeps one bucket per route; per-IP buckets need descriptors',
+  },
+  render(input: RenderInput): RenderedConfig {
+    return renderEnvoy(input, binaryOf(this));
+  },
+  fromUserConfig(input: RenderInput, configFile: string): RenderedConfig {
+    return envoyFromUserConfig(input, configFile, binaryOf(this));
+  },
+};

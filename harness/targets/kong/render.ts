@@ -1,0 +1,275 @@
+// Kong target (DB-less): a declarative config, `_format_version: "3.0"`,
+// rendered from the suite's policies, or the user's own kong.yml (decK
+// format) with its upstream hosts mapped onto the mock upstreams.
+//
+// Rendered: one service per upstream whose host is a Kong upstream of the
+// same name (targets = mock replicas, weights = the canary), one route per
+// operation (methods + regex path, strip_path false), key-auth / basic-auth /
+// jwt on the secured routes with the suite's valid consumers as Kong consumers,
+// rate-limiting (policy local, fixed clock-aligned windows) on the scoped routes.
+//
+// Kong's semantics that the checks see:
+//  - key-auth answers 401 for a missing and for a wrong key (text differs by
+//    version: "No API key found in request" / "Invalid authentication credentials");
+//  - rate-limiting counts in fixed windows aligned to the clock, sends
+//    RateLimit-Limit/-Remaining/-Reset and X-RateLimit-Limit-<Window>/
+//    X-RateLimit-Remaining-<Window>, and Retry-After only on the 429;
+//    windows are second, minute, hour, day, month, year only;
+//  - Kong retries (service.retries) only connection failures and timeouts, never
+//    an HTTP 5xx: 'retry.status' is not a Kong feature, the retry check says
+//    "not supported" with that reason;
+//  - jwt picks the consumer by the token's iss (key_claim_name), so a bearer
+//    policy needs jwt.issuer.
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse, stringify } from 'yaml';
+import { InputError } from '../../errors.ts';
+import type { Feature, RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
+import { readUserConfig } from '../placeholders.ts';
+import { makePlan } from '../plan.ts';
+
+const require = createRequire(import.meta.url);
+
+export const KONG_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
+  'auth.apiKey',
+  'auth.basic',
+  'auth.bearer',
+  'rateLimit.consumer',
+  'rateLimit.ip',
+  'rateLimit.global',
+  'canary.weights',
+  'contract',
+]);
+
+export const KONG_IMAGE = 'kong:3.9';
+const MAIN_FILE = 'kong.yml';
+const CONF_FILE = 'kong.conf';
+/** Kong target weights are 0..65535. */
+const WEIGHT_CAP = 65_535;
+const WINDOWS: Record<number, string> = { 1000: 'second', 60_000: 'minute', 3_600_000: 'hour', 86_400_000: 'day' };
+
+type J = Record<string, unknown>;
+
+let validateFn: ReturnType<Ajv['compile']> | undefined;
+
+/** Problems with a Kong declarative config against kong-declarative.schema.json; [] when it conforms. */
+export function validateKongConfig(doc: unknown): Array<{ path: string; message: string }> {
+  validateFn ??= new Ajv({ allErrors: true, strict: false }).compile(require('./kong-declarative.schema.json'));
+  if (validateFn(doc)) return [];
+  return (validateFn.errors ?? [])
+    .filter((e: ErrorObject) => e.keyword !== 'if')
+    .map((e: ErrorObject) => ({
+      path: e.instancePath || '/',
+      message: e.keyword === 'additionalProperties' ? `unknown field "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : (e.message ?? 'invalid'),
+    }));
+}
+
+function conf(input: RenderInput, mainFile: string): string {
+  const w = input.workdir;
+  return [
+    '# Kong in DB-less mode, in the foreground, for proxyproof.',
+    'database = off',
+    `declarative_config = ${path.join(w, mainFile)}`,
+    `prefix = ${path.join(w, 'kong-prefix')}`,
+    `proxy_listen = ${input.listen.host}:${input.listen.port}`,
+    'admin_listen = off',
+    'nginx_daemon = off',
+    'proxy_access_log = /dev/stdout',
+    'proxy_error_log = /dev/stderr',
+    'anonymous_reports = off',
+    '',
+  ].join('\n');
+}
+
+function binaryOf(driver: unknown): string {
+  const b = (driver as { binary?: unknown } | undefined)?.binary;
+  return typeof b === 'string' ? b : 'kong';
+}
+
+function commands(bin: string, workdir: string, mainFile: string) {
+  return {
+    command: { bin, args: ['start', '-c', path.join(workdir, CONF_FILE)] },
+    checkCommand: { bin, args: ['config', 'parse', path.join(workdir, mainFile), '-c', path.join(workdir, CONF_FILE)] },
+  };
+}
+
+export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
+  const plan = makePlan(input, WEIGHT_CAP, 'kong');
+  const notes: string[] = [];
+  const authPlugin = (): J | undefined => {
+    const a = plan.auth;
+    if (!a) return undefined;
+    if (a.kind === 'apiKey') {
+      if (a.in === 'cookie') {
+        notes.push(`auth: Kong key-auth reads headers, query and body, not cookies (${a.name}); not rendered`);
+        return undefined;
+      }
+      return { name: 'key-auth', config: { key_names: [a.name], key_in_header: a.in === 'header', key_in_query: a.in === 'query', key_in_body: false, hide_credentials: false } };
+    }
+    if (a.kind === 'basic') return { name: 'basic-auth', config: { hide_credentials: false } };
+    if (!a.jwt.issuer) notes.push('auth: Kong jwt picks the consumer by the token\'s iss; set policies.auth.jwt.issuer');
+    return { name: 'jwt', config: { header_names: ['authorization'], claims_to_verify: ['exp'], key_claim_name: 'iss' } };
+  };
+  const auth = authPlugin();
+
+  const rl = plan.rateLimit;
+  let rlPlugin: J | undefined;
+  if (rl) {
+    const window = WINDOWS[rl.windowMs];
+    if (!window) notes.push(`rateLimit: Kong's windows are a second, minute, hour or day; ${rl.windowMs} ms is none of them; not rendered`);
+    else rlPlugin = { name: 'rate-limiting', config: { [window]: rl.limit, policy: 'local', limit_by: rl.by === 'global' ? 'service' : rl.by, fault_tolerant: true } };
+    if (plan.ops.filter((o) => o.rateLimited).length > 1) notes.push('rateLimit: one rate-limiting plugin per route: Kong counts each scoped route separately');
+  }
+  if (plan.retry) notes.push(`retry: Kong retries only connection failures and timeouts (service.retries ${plan.retry.attempts}), never an HTTP 5xx`);
+  if (input.suite.policies.fault) notes.push('fault: Kong has no header-matched abort; not rendered');
+
+  const services: J[] = plan.upstreams.map((u) => {
+    const service: J = {
+      name: u.name,
+      host: u.name,
+      port: 80,
+      protocol: 'http',
+      retries: plan.retry?.attempts ?? 0,
+      connect_timeout: 2000,
+      read_timeout: plan.retry?.perTryTimeoutMs ?? 30_000,
+      write_timeout: 30_000,
+      routes: plan.ops
+        .filter((o) => o.upstream === u.name)
+        .map((o) => {
+          const route: J = {
+            name: `${o.key}-${o.op.id}`,
+            methods: [o.op.method],
+            paths: [`~${o.op.pathRegex.replace(/^\^/, '')}`],
+            strip_path: false,
+            preserve_host: false,
+          };
+          const plugins: J[] = [];
+          if (auth && o.secured) plugins.push(auth);
+          if (rlPlugin && o.rateLimited) plugins.push(rlPlugin);
+          if (plugins.length) route.plugins = plugins;
+          return route;
+        }),
+    };
+    return service;
+  });
+  const upstreams: J[] = plan.upstreams.map((u) => ({
+    name: u.name,
+    algorithm: 'round-robin',
+    targets: u.servers.map((s) => ({ target: `${s.endpoint.host}:${s.endpoint.port}`, weight: s.weight, tags: [`version-${s.version}`] })),
+  }));
+  const consumers: J[] = [];
+  const valid = input.suite.consumers.filter((c) => c.valid);
+  if (plan.auth?.kind === 'apiKey') {
+    for (const c of valid) if (c.credential.kind === 'apiKey') consumers.push({ username: c.name, keyauth_credentials: [{ key: c.credential.key }] });
+  } else if (plan.auth?.kind === 'basic') {
+    for (const c of valid) if (c.credential.kind === 'basic') consumers.push({ username: c.name, basicauth_credentials: [{ username: c.credential.user, password: c.credential.password }] });
+  } else if (plan.auth?.kind === 'bearer') {
+    const jwt = plan.auth.jwt;
+    const secret: J = jwt.alg === 'HS256' ? { key: jwt.issuer ?? 'proxyproof', algorithm: 'HS256', secret: jwt.secret } : { key: jwt.issuer ?? 'proxyproof', algorithm: 'RS256', rsa_public_key: jwt.keys[0].pem };
+    if (jwt.keys.length > 1) notes.push('auth: Kong holds one RS256 key per issuer; the first key of the JWKS is used');
+    consumers.push({ username: 'proxyproof-jwt', jwt_secrets: [secret] });
+  }
+  const doc: J = { _format_version: '3.0', services, upstreams };
+  if (consumers.length) doc.consumers = consumers;
+  return { doc, notes };
+}
+
+export function renderKong(input: RenderInput, bin = 'kong'): RenderedConfig {
+  const { doc, notes } = renderKongDoc(input);
+  const problems = validateKongConfig(doc);
+  if (problems.length) throw new Error(`internal: rendered Kong config breaks the declarative schema: ${problems[0].path}: ${problems[0].message}`);
+  const header = [
+    `# Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`,
+    '# Kong DB-less declarative config. Edit the suite, not this file.',
+    ...notes.map((n) => `# ${n}`),
+  ].join('\n');
+  return {
+    target: 'kong',
+    mainFile: MAIN_FILE,
+    files: { [MAIN_FILE]: `${header}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`, [CONF_FILE]: conf(input, MAIN_FILE) },
+    ...commands(bin, input.workdir, MAIN_FILE),
+  };
+}
+
+/**
+ * The user's kong.yml: placeholders replaced, then every service whose host
+ * (or url host) names a suite upstream, and every Kong upstream of that name,
+ * is pointed at the mock replicas. A Kong upstream's targets map onto the
+ * suite upstream's versions in order, keeping their weights.
+ */
+export function kongFromUserConfig(input: RenderInput, configFile: string, bin = 'kong'): RenderedConfig & { sourceFile: string } {
+  const text = readUserConfig(input, configFile, 'Kong declarative').content;
+  let doc: J;
+  try {
+    doc = (parse(text) ?? {}) as J;
+  } catch (err) {
+    throw new InputError(configFile, undefined, `YAML syntax: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const problems = validateKongConfig(doc);
+  if (problems.length) throw new InputError(configFile, problems[0].path, `not a Kong declarative config: ${problems[0].message}`);
+  const upstreams = (doc.upstreams as J[] | undefined) ?? [];
+  const byName = new Map(upstreams.map((u) => [String(u.name), u]));
+  const suiteUps = input.suite.upstreams;
+  for (const s of (doc.services as J[] | undefined) ?? []) {
+    let host = typeof s.host === 'string' ? s.host : undefined;
+    if (typeof s.url === 'string') {
+      const url = new URL(s.url);
+      host = url.hostname;
+      delete s.url;
+      s.protocol = 'http';
+      if (url.pathname && url.pathname !== '/') s.path = url.pathname;
+    }
+    const target = suiteUps.find((u) => u.name === host) ?? suiteUps.find((u) => u.name === s.name);
+    if (!target) continue;
+    s.host = target.name;
+    s.port = 80;
+    s.protocol = 'http';
+    if (!byName.has(target.name)) {
+      const u: J = { name: target.name, algorithm: 'round-robin', targets: [] };
+      upstreams.push(u);
+      byName.set(target.name, u);
+    }
+  }
+  for (const [name, u] of byName) {
+    const su = suiteUps.find((x) => x.name === name);
+    if (!su) continue;
+    const old = (u.targets as J[] | undefined) ?? [];
+    const targets: J[] = [];
+    su.versions.forEach((v, i) => {
+      const weight = old.length ? Number(old[i]?.weight ?? (i < old.length ? 100 : 0)) : 100;
+      const replicas = input.upstreams[name]?.[v] ?? [];
+      for (const ep of replicas) targets.push({ target: `${ep.host}:${ep.port}`, weight: Math.max(0, Math.round(weight / Math.max(1, replicas.length))), tags: [`version-${v}`] });
+    });
+    u.targets = targets;
+  }
+  if (upstreams.length) doc.upstreams = upstreams;
+  const out = `# ${path.basename(configFile)} with its upstream hosts mapped to the proxyproof mocks\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  return {
+    target: 'kong',
+    mainFile: MAIN_FILE,
+    files: { [MAIN_FILE]: out, [CONF_FILE]: conf(input, MAIN_FILE) },
+    ...commands(bin, input.workdir, MAIN_FILE),
+    sourceFile: configFile,
+  };
+}
+
+export const kongTarget: TargetDriver = {
+  name: 'kong',
+  binary: 'kong',
+  installHint: `Kong runs here only as a container: --runtime container with image ${KONG_IMAGE} (or your own via --image / targets.kong.image)`,
+  features: KONG_FEATURES,
+  unsupportedBecause: {
+    'retry.status': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',
+    'retry.methods': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',
+    'retry.perTryTimeout': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',
+    'fault.abort': 'Kong has no header-matched abort (request-termination triggers on a header\'s presence only)',
+  },
+  render(input: RenderInput): RenderedConfig {
+    return renderKong(input, binaryOf(this));
+  },
+  fromUserConfig(input: RenderInput, configFile: string): RenderedConfig {
+    return kongFromUserConfig(input, configFile, binaryOf(this));
+  },
+};
