@@ -1,0 +1,180 @@
+// The container runtime. Pure parts always run; the real ones (Podman or
+// Docker, images from scripts/build-images.sh) only with
+// PROXYPROOF_CONTAINER_TESTS=1 and an engine:
+//   bash scripts/podman-setup.sh && bash scripts/build-images.sh
+//   eval "$(bash scripts/podman-setup.sh --env)"; PROXYPROOF_CONTAINER_TESTS=1 npx vitest run harness/runtime/container-runtime.test.ts
+// They prove: the example suites give the same verdicts in containers as in
+// processes; no container is left after pass, failure, SIGINT and SIGTERM; a
+// container left by kill -9 is swept by the next run; Kong and Envoy without
+// images are skipped with the reason, never passed.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSuites } from '../run/run-suite.ts';
+import { candidateSockets, containersOfRun, detectEngine, sweepStale, useEngine, type Engine } from './container-runtime.ts';
+import { imageSkipReason, type ContainerPlan } from './container-run.ts';
+import { REPO_ROOT } from '../targets/testing.ts';
+
+describe('engine detection and skip reasons (pure)', () => {
+  it('DOCKER_HOST wins; else the usual sockets, then the project socket', () => {
+    expect(candidateSockets({ DOCKER_HOST: 'unix:///x.sock' }, '/w')).toEqual([{ socket: '/x.sock', source: 'DOCKER_HOST' }]);
+    const sockets = candidateSockets({ XDG_RUNTIME_DIR: '/run/user/1' }, '/w').map((c) => c.socket);
+    expect(sockets).toEqual(['/var/run/docker.sock', '/run/podman/podman.sock', '/run/user/1/podman/podman.sock', '/run/user/1/docker.sock', '/w/.podman/podman.sock']);
+  });
+  it('a missing Kong image reads "skipped: image kong:3.x not available"', () => {
+    const plan: ContainerPlan = {
+      engine: { socket: '/s', source: 'x', name: 'Podman Engine 4.3.1' },
+      runId: 'r',
+      swept: [],
+      images: new Map([['s/kong', { image: 'kong:3.9', available: false, tried: ['kong:3.9'] }], ['s/haproxy', { image: 'h', available: true, tried: ['h'] }]]),
+    };
+    expect(imageSkipReason(plan, 's', 'kong')).toMatch(/^skipped: image kong:3\.x not available/);
+    expect(imageSkipReason(plan, 's', 'haproxy')).toBeUndefined();
+  });
+});
+
+describe('proxyproof doctor', () => {
+  it('without an engine: says what it tried and the fix, exit code 3 material', async () => {
+    const { doctor } = await import('./doctor.ts');
+    const r = await doctor({ DOCKER_HOST: 'unix:///nonexistent/proxyproof.sock' });
+    expect(r.ok).toBe(false);
+    expect(r.text).toMatch(/engine {3}missing/);
+    expect(r.text).toMatch(/tried \/nonexistent\/proxyproof.sock \(DOCKER_HOST\): no such socket/);
+    expect(r.text).toMatch(/fix: .*scripts\/podman-setup.sh/);
+  });
+});
+
+const enabled = process.env.PROXYPROOF_CONTAINER_TESTS === '1';
+const engine: Engine | undefined = enabled ? (await detectEngine()).engine : undefined;
+if (engine) useEngine(engine);
+const suitesDir = join(REPO_ROOT, 'suites');
+const examples = readdirSync(suitesDir).filter((f) => f.endsWith('.suite.yaml')).sort();
+
+function verdicts(report: Awaited<ReturnType<typeof runSuites>>['report']): Record<string, string> {
+  return Object.fromEntries(report.results.map((r) => [`${r.suite}/${r.target}/${r.check}`, r.status]));
+}
+
+/** Run the CLI, wait for a proxy to be ready, send a signal; resolve with the run id and exit code. */
+function runAndSignal(suite: string, signal: NodeJS.Signals): Promise<{ runId: string; code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-sig-'));
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'proxyproof.js'), 'run', suite, '--runtime', 'container', '--report-dir', dir, '--target', 'haproxy'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let runId = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no ready line in 60 s: ${out}`));
+    }, 60_000);
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      runId ||= /run (pp-[\w-]+)/.exec(out)?.[1] ?? '';
+      if (!sent && / ready at /.test(out)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ runId, code, out });
+    });
+  });
+}
+
+describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAINER_TESTS=1)', () => {
+  for (const f of examples) {
+    it(`${f}: the same verdicts in containers as in processes, nothing left`, { timeout: 180_000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pp-ct-'));
+      try {
+        const logs: string[] = [];
+        const proc = await runSuites({ suites: [join(suitesDir, f)], reportDir: join(dir, 'p'), runtime: 'process', seed: 9, log: () => {} });
+        const cont = await runSuites({ suites: [join(suitesDir, f)], reportDir: join(dir, 'c'), runtime: 'container', seed: 9, log: (l) => logs.push(l) });
+        expect(verdicts(cont.report)).toEqual(verdicts(proc.report));
+        expect(cont.exitCode).toBe(proc.exitCode);
+        for (const t of cont.report.targets) {
+          expect(t.runtime).toBe('container');
+          expect(t.readyMs, `${t.target} ready time`).toBeGreaterThan(0);
+        }
+        const runId = /run (pp-[\w-]+)/.exec(logs.join('\n'))![1];
+        expect(await containersOfRun(engine!, runId)).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('a failing run (a mutant config) leaves no container', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-ct-'));
+    try {
+      const { writeFileSync, readFileSync } = await import('node:fs');
+      const { parse, stringify } = await import('yaml');
+      const doc = parse(readFileSync(join(suitesDir, 'bookinfo-reviews.suite.yaml'), 'utf8'));
+      doc.spec = join(REPO_ROOT, 'openapi', 'reviews.yaml');
+      doc.policies.from = doc.policies.from.map((p: string) => join(suitesDir, p));
+      doc.targets = { haproxy: { config: join(REPO_ROOT, 'fixtures', 'haproxy', 'mutants-bookinfo', 'fault.cfg') } };
+      const file = join(dir, 'mutant.suite.yaml');
+      writeFileSync(file, stringify(doc));
+      const logs: string[] = [];
+      const { exitCode, report } = await runSuites({ suites: [file], reportDir: join(dir, 'r'), runtime: 'container', seed: 1, checks: ['fault'], log: (l) => logs.push(l) });
+      expect(exitCode).toBe(1);
+      expect(report.results[0].status).toBe('failed');
+      expect(report.targets[0].log).toMatch(/Configuration file is valid|GET \/ratings/);
+      const runId = /run (pp-[\w-]+)/.exec(logs.join('\n'))![1];
+      expect(await containersOfRun(engine!, runId)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} mid-run: exit ${signal === 'SIGINT' ? 130 : 143}, no container left`, { timeout: 90_000 }, async () => {
+      const { runId, code, out } = await runAndSignal(join(suitesDir, 'petstore.suite.yaml'), signal);
+      expect(runId, out).not.toBe('');
+      expect(code, out).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(await containersOfRun(engine!, runId)).toEqual([]);
+    });
+  }
+
+  it('kill -9 leaves a container; the next run sweeps it', { timeout: 90_000 }, async () => {
+    const { runId, out } = await runAndSignal(join(suitesDir, 'petstore.suite.yaml'), 'SIGKILL');
+    expect(runId, out).not.toBe('');
+    const left = await containersOfRun(engine!, runId);
+    expect(left.length).toBeGreaterThan(0);
+    const swept = await sweepStale(engine!);
+    for (const c of left) expect(swept).toContain(c.Id);
+    expect(await containersOfRun(engine!, runId)).toEqual([]);
+  });
+
+  it('doctor names the engine and says exactly which images are missing', async () => {
+    const { doctor } = await import('./doctor.ts');
+    const r = await doctor();
+    expect(r.ok).toBe(true);
+    expect(r.text).toMatch(/engine {3}found: /);
+    if (!/kong {5}image found/.test(r.text)) expect(r.text).toMatch(/kong {5}image kong:3\.x not available/);
+    if (!/envoy {4}image found/.test(r.text)) expect(r.text).toMatch(/envoy {4}image envoyproxy\/envoy:v1\.3x not available/);
+  });
+
+  it('Kong and Envoy without images: "skipped: image ... not available", never passed; HAProxy beside them passes', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-ct-'));
+    try {
+      const suites = readdirSync(join(suitesDir, 'containers')).map((f) => join(suitesDir, 'containers', f));
+      const { report } = await runSuites({ suites, reportDir: dir, runtime: 'container', seed: 2, log: () => {} });
+      for (const target of ['kong', 'envoy']) {
+        const rs = report.results.filter((r) => r.target === target);
+        if (!rs.length) continue;
+        const present = report.targets.find((t) => t.target === target)?.error === undefined;
+        if (present) continue; // an image is loaded: it ran for real
+        expect(rs.every((r) => r.status === 'skipped')).toBe(true);
+        expect(rs[0].message).toMatch(target === 'kong' ? /^skipped: image kong:3\.x not available/ : /^skipped: image envoyproxy\/envoy:v1\.3x not available/);
+      }
+      expect(report.results.filter((r) => r.target === 'haproxy' && r.status === 'failed')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
