@@ -67,11 +67,18 @@ describe('renderHtmlReport with a hostile report', () => {
     expect(html.match(/<\/script/gi)).toHaveLength(1);
     expect(html).toMatch(/<script type="application\/json" id="proxyproof-report">[^<]*<\/script>\n<\/body>/);
     for (const tag of tags(html)) {
-      expect(tag).not.toMatch(/\son\w+\s*=/i);
-      expect(tag).not.toMatch(/\ssrc\s*=/i);
+      // attribute values are quoted and cannot hold a raw quote, so what is outside quotes is markup
+      expect(tag).not.toMatch(/"[^"]*&quot;[^"]*$/);
+      const bare = tag.replace(/"[^"]*"/g, '""');
+      expect(bare).not.toMatch(/\son\w+\s*=/i);
+      expect(bare).not.toMatch(/\ssrc\s*=/i);
       const href = /\shref="([^"]*)"/.exec(tag)?.[1];
       if (href !== undefined) expect(href).toMatch(/^#[rt]\d+$/);
     }
+    // the only elements: the page's own, the filter's radios and the charts' SVG
+    const names = new Set(tags(html).map((t) => /^<\/?([a-zA-Z0-9!-]+)/.exec(t)![1].toLowerCase()));
+    const allowed = ['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'input', 'header', 'h1', 'h2', 'h3', 'h4', 'p', 'span', 'code', 'nav', 'label', 'main', 'section', 'div', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'a', 'article', 'ul', 'li', 'details', 'summary', 'pre', 'script', 'figure', 'figcaption', 'svg', 'g', 'rect', 'line', 'circle', 'path', 'polyline', 'text', 'dl', 'dt', 'dd', 'small'];
+    for (const n of names) expect(allowed, n).toContain(n);
   });
 
   it('embeds the report as inert JSON that round-trips, with no raw U+2028/U+2029', () => {
@@ -104,7 +111,7 @@ describe('renderHtmlReport with a hostile report', () => {
     expect(matrix).toContain('<td class="st notSupported"><a href="#r3">⊘ not supported</a></td>');
     // a check that did not run on a target is a dash, not a status
     expect(matrix).toContain('<td class="muted">—</td>');
-    expect(html).toContain('<article id="r0" class="r-failed">');
+    expect(html).toContain('<article id="r0" class="result r-failed"');
     expect(html).toContain('<details open><summary>Evidence</summary>');
   });
 });

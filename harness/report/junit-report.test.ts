@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../run/result.ts';
 import { escapeXml, escapeXmlAttr } from './escape.ts';
 import { renderJunitReport } from './junit-report.ts';
@@ -116,5 +120,47 @@ describe('renderJunitReport', () => {
     expect(() => parseXml('<a><b></a>')).toThrow();
     expect(() => parseXml('<a x="1 & 2"/>')).toThrow();
     expect(() => parseXml('<a>\u0001</a>')).toThrow();
+  });
+});
+
+// The common JUnit XML schema (fixtures/junit/junit.xsd), checked by libxml2's
+// xmllint (scripts/install-deps.sh installs libxml2-utils).
+const XSD = join(import.meta.dirname, '../../fixtures/junit/junit.xsd');
+const hasXmllint = spawnSync('xmllint', ['--version']).status === 0;
+const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-junit-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function xmllint(xml: string): { ok: boolean; out: string } {
+  const file = join(tmp, `j${Math.random().toString(36).slice(2)}.xml`);
+  writeFileSync(file, xml);
+  const r = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
+  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
+}
+
+describe.skipIf(!hasXmllint)('junit.xml against the JUnit XML schema (xmllint --schema fixtures/junit/junit.xsd)', () => {
+  it('validates the report with every status, nasty text and a target error', () => {
+    const r = report();
+    r.targets[1].error = 'haproxy: not found <on PATH> & \u0001';
+    r.startedAt = 'not a date';
+    // (xmllint compiles the XSD first: a broken schema fails every case here)
+    for (const xml of [renderJunitReport(report()), renderJunitReport(r)]) {
+      const v = xmllint(xml);
+      expect(v.out).toContain('validates');
+      expect(v.ok).toBe(true);
+    }
+  });
+
+  it('validates the known example run (petstore, seed 1)', () => {
+    const example = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/report/example-report.json'), 'utf8')) as RunReport;
+    const v = xmllint(renderJunitReport(example));
+    expect(v.ok, v.out).toBe(true);
+  });
+
+  it('and the schema does reject what CI readers would not take', () => {
+    const xml = renderJunitReport(report());
+    expect(xmllint(xml.replace(/ package="[^"]*"/, '')).ok).toBe(false);
+    expect(xmllint(xml.replace(/timestamp="[^"]*"/, 'timestamp="2025-01-01T00:00:00.000Z"')).ok).toBe(false);
+    expect(xmllint(xml.replace('<skipped message=', '<bogus message=').replace('</skipped>', '</bogus>')).ok).toBe(false);
+    expect(xmllint(xml.replace(/ {4}<system-err><\/system-err>\n/, '')).ok).toBe(false);
   });
 });

@@ -1,5 +1,10 @@
 // junit.xml: one <testsuite> per suite × target, one <testcase> per check.
 // failed -> <failure>, skipped and notSupported -> <skipped> with the reason.
+// Valid against the common JUnit schema (fixtures/junit/junit.xsd: Windy
+// Road's Ant schema plus the <skipped> and aggregate attributes Jenkins,
+// GitLab and GitHub Actions read): every testsuite has package, id, hostname,
+// a UTC timestamp without zone or fraction, <properties> first and
+// <system-out>/<system-err> last.
 
 import type { CheckResult, Evidence, RunReport, TargetRun } from '../run/result.ts';
 import { escapeXml, escapeXmlAttr } from './escape.ts';
@@ -28,7 +33,13 @@ export function evidenceSummary(e: Evidence): string {
   return lines.join('\n');
 }
 
-const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
+const seconds = (ms: number): string => (Math.max(0, Number.isFinite(ms) ? ms : 0) / 1000).toFixed(3);
+
+/** YYYY-MM-DDTHH:MM:SS in UTC (the schema allows no zone and no fraction). */
+export function junitTimestamp(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '1970-01-01T00:00:00' : d.toISOString().slice(0, 19);
+}
 
 function testcase(r: CheckResult): string {
   const open = `    <testcase name="${escapeXmlAttr(r.check)}" classname="${escapeXmlAttr(`${r.suite}.${r.target}`)}" time="${seconds(r.durationMs)}"`;
@@ -77,10 +88,16 @@ export function renderJunitReport(report: RunReport): string {
     errors += e;
     skipped += s;
     time += ms;
+    const runtime = g.run?.runtime ?? g.results[0]?.runtime ?? '';
+    const out = g.run ? `${g.run.mode === 'render' ? 'rendered' : 'user'} config, ${g.run.runtime} runtime${g.run.image ? `, image ${g.run.image}` : ''}; seed ${report.seed}` : `seed ${report.seed}`;
     suites.push(
-      `  <testsuite name="${escapeXmlAttr(`${g.suite}/${g.target}`)}" tests="${tests}" failures="${f}" errors="${e}" skipped="${s}" time="${seconds(ms)}" timestamp="${escapeXmlAttr(report.startedAt)}">\n` +
-        `    <properties>\n      <property name="seed" value="${report.seed}"/>\n      <property name="runtime" value="${escapeXmlAttr(g.run?.runtime ?? g.results[0]?.runtime ?? '')}"/>\n      <property name="mode" value="${escapeXmlAttr(g.run?.mode ?? '')}"/>\n    </properties>\n` +
+      `  <testsuite name="${escapeXmlAttr(`${g.suite}/${g.target}`)}" package="${escapeXmlAttr(g.suite || 'proxyproof')}" id="${suites.length}" hostname="localhost" tests="${tests}" failures="${f}" errors="${e}" skipped="${s}" time="${seconds(ms)}" timestamp="${junitTimestamp(report.startedAt)}">\n` +
+        `    <properties>\n      <property name="seed" value="${escapeXmlAttr(report.seed)}"/>\n` +
+        (runtime ? `      <property name="runtime" value="${escapeXmlAttr(runtime)}"/>\n` : '') +
+        (g.run?.mode ? `      <property name="mode" value="${escapeXmlAttr(g.run.mode)}"/>\n` : '') +
+        `    </properties>\n` +
         (cases.length ? `${cases.join('\n')}\n` : '') +
+        `    <system-out>${escapeXml(out)}</system-out>\n    <system-err>${g.run?.error ? escapeXml(g.run.error) : ''}</system-err>\n` +
         `  </testsuite>`,
     );
   }
