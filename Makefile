@@ -11,6 +11,7 @@ demo: deps
 test: deps
 	npx tsc --noEmit
 	npx vitest run
+	npx playwright test
 
 typecheck: deps
 	npx tsc --noEmit

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what proxyproof's runs and tests need, only what is missing:
-# nginx (with njs for JWT), HAProxy and curl from Debian, then npm packages.
+# nginx (with njs for JWT), HAProxy, curl, Chromium and xmllint from Debian,
+# then npm packages.
 # Safe to run again; does nothing when all is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,10 @@ command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 [ -e /usr/lib/nginx/modules/ngx_http_js_module.so ] || need+=(libnginx-mod-http-js)
 command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# Browser tests (npx playwright test) use Debian's Chromium, never a downloaded one;
+# junit.xml is validated against fixtures/junit/junit.xsd with xmllint.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -45,10 +45,12 @@ describe('usage errors: exit 2, one line', () => {
     [['run', 'a.yaml', '--seed', '-1'], 'proxyproof: option --seed needs a value'],
     [['run', 'a.yaml', '--seed'], 'proxyproof: option --seed needs a value'],
     [['mock', 's.yaml', '--port', '65536'], "proxyproof: --port must be an integer from 0 to 65535, got '65536'"],
-    [['run', 'a.yaml', '--runtime', 'container'], "proxyproof: --runtime must be process, got 'container'"],
+    [['run', 'a.yaml', '--runtime', 'vm'], "proxyproof: --runtime must be process or container, got 'vm'"],
+    [['run', 'a.yaml', '--image', 'kong:3.9'], 'proxyproof: --image needs --runtime container'],
+    [['doctor', 'x'], 'proxyproof: doctor takes no arguments'],
     [['validate', 'a.yaml', '--seed', '3'], 'proxyproof: validate does not take --seed'],
-    [['deploy', 'a.yaml'], "proxyproof: unknown command 'deploy' (run, validate, render, mock; see proxyproof --help)"],
-    [[], 'proxyproof: missing command (run, validate, render, mock; see proxyproof --help)'],
+    [['deploy', 'a.yaml'], "proxyproof: unknown command 'deploy' (run, validate, render, mock, doctor; see proxyproof --help)"],
+    [[], 'proxyproof: missing command (run, validate, render, mock, doctor; see proxyproof --help)'],
     [['--help=yes'], 'proxyproof: option --help takes no value'],
   ];
   for (const [argv, line] of cases) {

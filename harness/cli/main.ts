@@ -2,7 +2,7 @@
 // stack. Exit codes: 0 ok, 1 checks failed, 2 bad input (flags, suites,
 // specs, configs), 3 environment (binary missing, port in use), 4 internal error.
 
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EnvironmentError, ExitCode, InputError, oneLine } from '../errors.ts';
@@ -25,15 +25,21 @@ export interface Io {
 export const HELP = `proxyproof ${VERSION}: prove that API gateways enforce the policies you configured
 
 Usage:
-  proxyproof run <suite...> [--target name]... [--report-dir dir] [--seed N] [--runtime process]
+  proxyproof run <suite...> [--target name]... [--report-dir dir] [--seed N] [--runtime process|container] [--image ref] [--baseline report.json]
       Run every check of the suites against their targets (proxies) and write
       report.json, junit.xml and index.html to --report-dir (default: reports).
       --target limits the run to the named targets (repeatable).
       --seed N (0..4294967295) reproduces a previous run's requests.
+      --runtime container runs each proxy as a container (Docker or Podman via
+      DOCKER_HOST); --image overrides the image of every target.
+      --baseline compares with a previous report.json: index.html shows what
+      newly fails, what was fixed and load figures that moved beyond noise.
   proxyproof validate <suite...>
       Check suites, specs and target configs without starting anything.
   proxyproof render <suite> --target name
       Print the config proxyproof would give the target (with sample addresses).
+  proxyproof doctor
+      Show the container engine and the images found, and what is missing with the fix.
   proxyproof mock <spec> --port N [--seed N]
       Serve mock responses for an OpenAPI spec until Ctrl-C (--port 0: any free port).
   proxyproof --help | --version
@@ -54,6 +60,8 @@ const OPTIONS = {
   'report-dir': { type: 'string' },
   seed: { type: 'string' },
   runtime: { type: 'string' },
+  image: { type: 'string' },
+  baseline: { type: 'string' },
   port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -62,7 +70,8 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 const ALLOWED: Record<string, OptionName[]> = {
-  run: ['target', 'report-dir', 'seed', 'runtime'],
+  run: ['target', 'report-dir', 'seed', 'runtime', 'image', 'baseline'],
+  doctor: [],
   validate: [],
   render: ['target'],
   mock: ['port', 'seed'],
@@ -118,9 +127,9 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return ExitCode.ok;
   }
-  if (!command) throw new UsageError('missing command (run, validate, render, mock; see proxyproof --help)');
+  if (!command) throw new UsageError('missing command (run, validate, render, mock, doctor; see proxyproof --help)');
   const allowed = ALLOWED[command];
-  if (!allowed) throw new UsageError(`unknown command '${command}' (run, validate, render, mock; see proxyproof --help)`);
+  if (!allowed) throw new UsageError(`unknown command '${command}' (run, validate, render, mock, doctor; see proxyproof --help)`);
   for (const key of Object.keys(values) as OptionName[]) {
     if (values[key] !== undefined && !allowed.includes(key)) throw new UsageError(`${command} does not take --${key}`);
   }
@@ -130,9 +139,12 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       if (!args.length) throw new UsageError('run needs at least one suite file');
       const seed = values.seed !== undefined ? integer('seed', values.seed, 0, 2 ** 32 - 1) : undefined;
       const runtime = values.runtime ?? 'process';
-      if (runtime !== 'process') throw new UsageError(`--runtime must be process, got '${runtime}'`);
+      if (runtime !== 'process' && runtime !== 'container') throw new UsageError(`--runtime must be process or container, got '${runtime}'`);
+      if (values.image !== undefined && runtime !== 'container') throw new UsageError('--image needs --runtime container');
       const reportDir = values['report-dir'] ?? 'reports';
       if (!reportDir) throw new UsageError('--report-dir needs a folder');
+      if (values.baseline === '') throw new UsageError('--baseline needs a report.json file');
+      if (values.baseline !== undefined && !existsSync(values.baseline)) throw new UsageError(`--baseline ${values.baseline}: no such file`);
       const { runSuites } = await import('../run/run-suite.ts');
       const { report, exitCode } = await runSuites({
         suites: args,
@@ -140,6 +152,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         reportDir,
         seed,
         runtime,
+        image: values.image,
+        baseline: values.baseline,
         log: (line) => io.stdout.write(`${line}\n`),
       });
       const s = report.summary;
@@ -160,6 +174,13 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       const text = await renderSuite(args[0], targets[0]);
       io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       return ExitCode.ok;
+    }
+    case 'doctor': {
+      if (args.length) throw new UsageError('doctor takes no arguments');
+      const { doctor } = await import('../runtime/doctor.ts');
+      const report = await doctor();
+      io.stdout.write(report.text);
+      return report.ok ? ExitCode.ok : ExitCode.environment;
     }
     case 'mock': {
       if (args.length !== 1) throw new UsageError(args.length ? 'mock takes exactly one spec file' : 'mock needs a spec file');

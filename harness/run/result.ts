@@ -1,5 +1,7 @@
 // Result values: what a check returns and what the reports print.
 
+import type { LoadReport } from '../load/report-shape.ts';
+
 export type Status = 'passed' | 'failed' | 'skipped' | 'notSupported';
 
 export interface Exchange {
@@ -45,6 +47,9 @@ export interface TargetRun {
   log: string;
   /** Why the target did not run, when it did not (environment). */
   error?: string;
+  /** runtime container: the image run and milliseconds from start to ready. */
+  image?: string;
+  readyMs?: number;
 }
 
 export interface Summary {
@@ -62,6 +67,10 @@ export interface RunReport {
   summary: Summary;
   results: CheckResult[];
   targets: TargetRun[];
+  /** policies.from: the files each suite imported and what they could not express (never dropped). */
+  imports?: Array<{ suite: string; from: string[]; notes: Array<{ source: string; resource: string; kind: string; message: string }> }>;
+  /** `proxyproof load`: latency, rates, outcomes, direct vs proxied, thresholds (shape: harness/load/report-shape.ts). */
+  load?: LoadReport;
 }
 
 export function summarize(results: CheckResult[]): Summary {

@@ -25,26 +25,32 @@ import { summarize, type CheckResult, type RunReport, type TargetRun } from './r
 import { writeReports } from '../report/write-reports.ts';
 import { secretsOf } from '../report/redact.ts';
 import { binaryAvailable } from '../runtime/binaries.ts';
+import { containerRuntimeFor, imageSkipReason, prepareContainers, type ContainerPlan } from '../runtime/container-run.ts';
+import type { ProxyRuntime, StartedProxy } from '../runtime/runtime.ts';
 
 export interface RunOptions {
   suites: string[];
   targets?: string[];
   reportDir: string;
   seed?: number;
-  runtime: 'process';
+  runtime: 'process' | 'container';
+  /** --image: the container image for every target of the run (runtime container). */
+  image?: string;
   /** Only these checks (by name); default all. */
   checks?: string[];
+  /** --baseline: a previous report.json; index.html shows what changed since. */
+  baseline?: string;
   log: (line: string) => void;
 }
 
-interface Loaded {
+export interface Loaded {
   suite: Suite;
   spec: Spec;
 }
 
 const VERSION = '0.1.0';
 
-async function loadAll(files: string[]): Promise<Loaded[]> {
+export async function loadAll(files: string[]): Promise<Loaded[]> {
   const out: Loaded[] = [];
   for (const file of files) {
     const suite = await loadSuite(file);
@@ -77,12 +83,12 @@ function crossCheck(suite: Suite, spec: Spec): void {
   }
 }
 
-function selectedTargets(suite: Suite, only?: string[]): TargetSpec[] {
+export function selectedTargets(suite: Suite, only?: string[]): TargetSpec[] {
   return only?.length ? suite.targets.filter((t) => only.includes(t.name)) : suite.targets;
 }
 
 /** Render (or take) the config for a target; pure but for reading the user's file. */
-function configFor(driver: TargetDriver, t: TargetSpec, input: RenderInput): RenderedConfig {
+export function configFor(driver: TargetDriver, t: TargetSpec, input: RenderInput): RenderedConfig {
   return t.config ? driver.fromUserConfig(input, t.config) : driver.render(input);
 }
 
@@ -136,7 +142,10 @@ async function runCheck(check: Check, base: Omit<CheckResult, 'status' | 'messag
   if (!ctx.policies[check.policy]) return done({ status: 'skipped', message: `the suite sets no ${check.policy} policy`, evidence: {} });
   if (rendered) {
     const missing = check.features(ctx.policies, ctx.spec).filter((f) => !driver.features.has(f));
-    if (missing.length) return done({ status: 'notSupported', message: `${driver.name} cannot express ${missing.join(', ')}`, evidence: {} });
+    if (missing.length) {
+      const why = [...new Set(missing.map((f) => driver.unsupportedBecause?.[f]).filter(Boolean))];
+      return done({ status: 'notSupported', message: `${driver.name} cannot express ${missing.join(', ')}${why.length ? `: ${why.join('; ')}` : ''}`, evidence: {} });
+    }
   }
   try {
     return done(await check.run(ctx));
@@ -145,17 +154,30 @@ async function runCheck(check: Check, base: Omit<CheckResult, 'status' | 'messag
   }
 }
 
-async function runTarget(l: Loaded, t: TargetSpec, fleet: MockFleet, seed: number, opts: RunOptions): Promise<{ results: CheckResult[]; run: TargetRun }> {
+async function runTarget(l: Loaded, t: TargetSpec, fleet: MockFleet, seed: number, opts: RunOptions, containers?: ContainerPlan): Promise<{ results: CheckResult[]; run: TargetRun }> {
   const driver = getTarget(t.name)!;
   const workdir = await mkdtemp(join(tmpdir(), `proxyproof-${t.name}-`));
   const listen = { host: '127.0.0.1', port: await freePort() };
   const input: RenderInput = { suite: l.suite, spec: l.spec, listen, upstreams: fleet.endpoints, workdir };
   const cfg = configFor(driver, t, input);
-  const run: TargetRun = { suite: l.suite.name, target: t.name, runtime: 'process', mode: t.config ? 'config' : 'render', config: cfg.files[cfg.mainFile], log: '' };
+  const run: TargetRun = { suite: l.suite.name, target: t.name, runtime: opts.runtime, mode: t.config ? 'config' : 'render', config: cfg.files[cfg.mainFile], log: '' };
   const results: CheckResult[] = [];
+  const skip = containers && imageSkipReason(containers, l.suite.name, t.name);
+  if (skip) {
+    // No image: every check is skipped with the reason, never passed.
+    run.error = skip;
+    opts.log(`${l.suite.name}/${t.name}: ${skip}`);
+    const wanted = opts.checks?.length ? checks.filter((c) => opts.checks!.includes(c.name)) : checks;
+    for (const c of wanted) results.push({ suite: l.suite.name, target: t.name, runtime: 'container', check: c.name, durationMs: 0, status: 'skipped', message: skip, evidence: {} });
+    await rm(workdir, { recursive: true, force: true });
+    return { results, run };
+  }
+  const runtime: ProxyRuntime = containers ? containerRuntimeFor(containers, l.suite.name) : processRuntime;
   try {
-    await using proxy = await processRuntime.start(cfg, { workdir, listen });
-    opts.log(`${l.suite.name}/${t.name}: ${t.name} ready at ${proxy.baseUrl}`);
+    await using proxy = await runtime.start(cfg, { workdir, listen });
+    const ready = (proxy as { readyMs?: number; image?: string });
+    if (ready.image) Object.assign(run, { image: ready.image, readyMs: ready.readyMs });
+    opts.log(`${l.suite.name}/${t.name}: ${t.name} ready at ${proxy.baseUrl}${ready.image ? ` (container ${ready.image}, ready in ${ready.readyMs} ms)` : ''}`);
     const client = new ProxyClient(proxy.baseUrl, `${seed.toString(36)}-${t.name}`);
     try {
       const validator = createSpecValidator(l.spec);
@@ -175,12 +197,13 @@ async function runTarget(l: Loaded, t: TargetSpec, fleet: MockFleet, seed: numbe
           operations: l.spec.operations,
           log: opts.log,
         };
-        const r = await runCheck(check, { suite: l.suite.name, target: t.name, runtime: 'process' }, ctx, driver, !t.config);
+        const r = await runCheck(check, { suite: l.suite.name, target: t.name, runtime: opts.runtime }, ctx, driver, !t.config);
         opts.log(`${l.suite.name}/${t.name}/${check.name}: ${r.status} — ${r.message}`);
         results.push(r);
       }
     } finally {
       await client.close();
+      await (proxy as { flushLogs?: () => Promise<void> }).flushLogs?.();
       run.log = proxy.logs();
     }
   } finally {
@@ -201,11 +224,18 @@ export async function runSuites(opts: RunOptions): Promise<{ report: RunReport; 
     }
     for (const t of targets) {
       const driver = getTarget(t.name)!;
-      if (!(await binaryAvailable(driver.binary))) {
+      if (opts.runtime === 'process' && !(await binaryAvailable(driver.binary))) {
         throw new EnvironmentError(`${driver.name}: ${driver.binary} not found on PATH`, driver.installHint);
       }
       configFor(driver, t, sampleInput(l, '/tmp/proxyproof-validate'));
     }
+  }
+  const containers = opts.runtime === 'container'
+    ? await prepareContainers(loaded.flatMap((l) => selectedTargets(l.suite, opts.targets).map((t) => ({ suite: l.suite.name, target: t.name, image: t.image }))), opts.image)
+    : undefined;
+  if (containers) opts.log(`containers: ${containers.engine.name} at ${containers.engine.socket} (${containers.engine.source}); run ${containers.runId}${containers.swept.length ? `; swept ${containers.swept.length} stale container(s) of killed runs` : ''}`);
+  for (const l of loaded) {
+    for (const n of l.suite.imported?.notes ?? []) opts.log(`${l.suite.name}: policies.from: ${n.kind}: ${n.resource}: ${n.message}`);
   }
   opts.log(`proxyproof ${VERSION}: seed ${seed}`);
   const results: CheckResult[] = [];
@@ -217,7 +247,7 @@ export async function runSuites(opts: RunOptions): Promise<{ report: RunReport; 
     // Targets run side by side: separate proxies and ports; the mocks key
     // their journal and faults by request id, so one fleet serves them all.
     // allSettled: a target that cannot start must not tear the fleet down under the other.
-    const settled = await Promise.allSettled(selectedTargets(l.suite, opts.targets).map((t) => runTarget(l, t, fleet, seed, opts)));
+    const settled = await Promise.allSettled(selectedTargets(l.suite, opts.targets).map((t) => runTarget(l, t, fleet, seed, opts, containers)));
     const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (broken) throw broken.reason;
     for (const o of settled as PromiseFulfilledResult<Awaited<ReturnType<typeof runTarget>>>[]) {
@@ -234,6 +264,35 @@ export async function runSuites(opts: RunOptions): Promise<{ report: RunReport; 
     results,
     targets: runs,
   };
-  await writeReports(report, opts.reportDir, secrets);
+  const imports = loaded.filter((l) => l.suite.imported).map((l) => ({ suite: l.suite.name, from: l.suite.imported!.from, notes: l.suite.imported!.notes }));
+  if (imports.length) report.imports = imports;
+  await writeReports(report, opts.reportDir, secrets, { baseline: opts.baseline });
   return { report, exitCode: report.summary.failed > 0 ? ExitCode.checkFailed : ExitCode.ok };
+}
+
+/**
+ * Start one target (process runtime) in front of the given upstream endpoints:
+ * for `proxyproof load`. Throws EnvironmentError when the proxy binary is missing.
+ * Dispose the result to stop the proxy and remove its workdir.
+ */
+export async function startTargetFor(l: Loaded, t: TargetSpec, upstreams: RenderInput['upstreams']): Promise<{ proxy: StartedProxy; config: string; mode: 'config' | 'render' } & AsyncDisposable> {
+  const driver = getTarget(t.name)!;
+  if (!(await binaryAvailable(driver.binary))) throw new EnvironmentError(`${driver.name}: ${driver.binary} not found on PATH`, driver.installHint);
+  const workdir = await mkdtemp(join(tmpdir(), `proxyproof-load-${t.name}-`));
+  try {
+    const listen = { host: '127.0.0.1', port: await freePort() };
+    const cfg = configFor(driver, t, { suite: l.suite, spec: l.spec, listen, upstreams, workdir });
+    const proxy = await processRuntime.start(cfg, { workdir, listen });
+    const dispose = async () => {
+      try {
+        await proxy.stop();
+      } finally {
+        await rm(workdir, { recursive: true, force: true });
+      }
+    };
+    return { proxy, config: cfg.files[cfg.mainFile], mode: t.config ? 'config' : 'render', [Symbol.asyncDispose]: dispose };
+  } catch (err) {
+    await rm(workdir, { recursive: true, force: true });
+    throw err;
+  }
 }
