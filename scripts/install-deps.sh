@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what proxyproof's runs and tests need, only what is missing:
-# nginx (with njs for JWT), HAProxy, curl, Chromium and xmllint from Debian,
+# nginx (with njs for JWT), HAProxy, curl, Chromium, xmllint, Podman with runc
+# and mmdebstrap (PROXYPROOF_CONTAINERS=0 leaves those out) and wrk from Debian,
 # then npm packages.
 # Safe to run again; does nothing when all is present.
 set -euo pipefail
@@ -15,6 +16,16 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 # junit.xml is validated against fixtures/junit/junit.xsd with xmllint.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+# The container runtime's tests: Podman (with runc: crun fails on these
+# machines' cgroups) and mmdebstrap for the local images; wrk is the peer the
+# load benchmark measures against.
+if [ "${PROXYPROOF_CONTAINERS:-1}" = 1 ]; then
+  command -v podman >/dev/null 2>&1 || need+=(podman)
+  command -v runc >/dev/null 2>&1 || need+=(runc)
+  command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
+  command -v newuidmap >/dev/null 2>&1 || need+=(uidmap)
+fi
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -49,6 +49,8 @@ describe('proxyproof doctor', () => {
 
 const enabled = process.env.PROXYPROOF_CONTAINER_TESTS === '1';
 const engine: Engine | undefined = enabled ? (await detectEngine()).engine : undefined;
+// Asked for and absent is a broken setup, not a skip: CI must not go green without them.
+if (enabled && !engine) throw new Error('PROXYPROOF_CONTAINER_TESTS=1 but no container engine answers: run bash scripts/podman-setup.sh');
 if (engine) useEngine(engine);
 const suitesDir = join(REPO_ROOT, 'suites');
 const examples = readdirSync(suitesDir).filter((f) => f.endsWith('.suite.yaml')).sort();
