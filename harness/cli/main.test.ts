@@ -49,8 +49,8 @@ describe('usage errors: exit 2, one line', () => {
     [['run', 'a.yaml', '--image', 'kong:3.9'], 'proxyproof: --image needs --runtime container'],
     [['doctor', 'x'], 'proxyproof: doctor takes no arguments'],
     [['validate', 'a.yaml', '--seed', '3'], 'proxyproof: validate does not take --seed'],
-    [['deploy', 'a.yaml'], "proxyproof: unknown command 'deploy' (run, validate, render, mock, doctor; see proxyproof --help)"],
-    [[], 'proxyproof: missing command (run, validate, render, mock, doctor; see proxyproof --help)'],
+    [['deploy', 'a.yaml'], "proxyproof: unknown command 'deploy' (run, validate, render, mock, load, k6, doctor; see proxyproof --help)"],
+    [[], 'proxyproof: missing command (run, validate, render, mock, load, k6, doctor; see proxyproof --help)'],
     [['--help=yes'], 'proxyproof: option --help takes no value'],
   ];
   for (const [argv, line] of cases) {

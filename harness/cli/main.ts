@@ -38,6 +38,14 @@ Usage:
       Check suites, specs and target configs without starting anything.
   proxyproof render <suite> --target name
       Print the config proxyproof would give the target (with sample addresses).
+  proxyproof load <suite...> [--target name]... [--rate N | --connections N] [--duration 30s] [--report-dir dir] [--seed N]
+      Load-test the proxy path: the suite's load scenarios (or one from the
+      flags: --rate N an open model at N req/s, --connections N a closed model),
+      through each target and, interleaved, straight to the mocks (the proxy's
+      overhead), then its policies under load; thresholds decide the exit code.
+  proxyproof k6 <suite> [--target name] [--seed N] [--run]
+      Print a k6 script for the suite's scenarios and thresholds; --run starts
+      the mocks and the target and runs it with a k6 binary from PATH.
   proxyproof doctor
       Show the container engine and the images found, and what is missing with the fix.
   proxyproof mock <spec> --port N [--seed N]
@@ -63,6 +71,10 @@ const OPTIONS = {
   image: { type: 'string' },
   baseline: { type: 'string' },
   port: { type: 'string' },
+  rate: { type: 'string' },
+  connections: { type: 'string' },
+  duration: { type: 'string' },
+  run: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -72,6 +84,8 @@ type OptionName = keyof typeof OPTIONS;
 const ALLOWED: Record<string, OptionName[]> = {
   run: ['target', 'report-dir', 'seed', 'runtime', 'image', 'baseline'],
   doctor: [],
+  load: ['target', 'report-dir', 'seed', 'rate', 'connections', 'duration'],
+  k6: ['target', 'seed', 'run'],
   validate: [],
   render: ['target'],
   mock: ['port', 'seed'],
@@ -127,9 +141,9 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return ExitCode.ok;
   }
-  if (!command) throw new UsageError('missing command (run, validate, render, mock, doctor; see proxyproof --help)');
+  if (!command) throw new UsageError('missing command (run, validate, render, mock, load, k6, doctor; see proxyproof --help)');
   const allowed = ALLOWED[command];
-  if (!allowed) throw new UsageError(`unknown command '${command}' (run, validate, render, mock, doctor; see proxyproof --help)`);
+  if (!allowed) throw new UsageError(`unknown command '${command}' (run, validate, render, mock, load, k6, doctor; see proxyproof --help)`);
   for (const key of Object.keys(values) as OptionName[]) {
     if (values[key] !== undefined && !allowed.includes(key)) throw new UsageError(`${command} does not take --${key}`);
   }
@@ -174,6 +188,45 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       const text = await renderSuite(args[0], targets[0]);
       io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       return ExitCode.ok;
+    }
+    case 'load': {
+      if (!args.length) throw new UsageError('load needs at least one suite file');
+      if (values.rate !== undefined && values.connections !== undefined) throw new UsageError('give --rate or --connections, not both');
+      const seed = values.seed !== undefined ? integer('seed', values.seed, 0, 2 ** 32 - 1) : undefined;
+      const rate = values.rate !== undefined ? integer('rate', values.rate, 1, 1_000_000) : undefined;
+      const connections = values.connections !== undefined ? integer('connections', values.connections, 1, 10_000) : undefined;
+      let durationMs: number | undefined;
+      if (values.duration !== undefined) {
+        const { parseDuration } = await import('../suite/load-suite.ts');
+        durationMs = parseDuration(values.duration);
+        // Bounded: every load loop ends by itself.
+        if (durationMs === undefined || durationMs <= 0 || durationMs > 3_600_000) throw new UsageError(`--duration must be a duration from 1ms to 1h such as 30s, got '${values.duration}'`);
+      }
+      const reportDir = values['report-dir'] ?? 'reports';
+      if (!reportDir) throw new UsageError('--report-dir needs a folder');
+      const { runLoadSuites } = await import('../load/run-load.ts');
+      const stream = io.stdout as Io['stdout'] & { isTTY?: boolean };
+      const { report, exitCode } = await runLoadSuites({
+        suites: args,
+        targets: values.target,
+        reportDir,
+        seed,
+        rate,
+        connections,
+        durationMs,
+        log: (line) => io.stdout.write(`${line}\n`),
+        progress: { write: (c: string) => io.stdout.write(c), isTTY: stream.isTTY === true },
+      });
+      const s = report.summary;
+      io.stdout.write(`${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.notSupported} not supported; reports in ${reportDir}\n`);
+      return exitCode;
+    }
+    case 'k6': {
+      if (args.length !== 1) throw new UsageError(args.length ? 'k6 takes exactly one suite file' : 'k6 needs a suite file');
+      if ((values.target?.length ?? 0) > 1) throw new UsageError('k6 takes at most one --target');
+      const seed = values.seed !== undefined ? integer('seed', values.seed, 0, 2 ** 32 - 1) : 1;
+      const { k6Command } = await import('../load/k6-run.ts');
+      return k6Command({ suite: args[0], target: values.target?.[0], seed, run: values.run === true, io });
     }
     case 'doctor': {
       if (args.length) throw new UsageError('doctor takes no arguments');

@@ -77,4 +77,6 @@ export interface LoadReport {
   version: 1;
   runs: LoadRun[];
   policies: PolicyUnderLoad[];
+  /** k6's --summary-export JSON, from `proxyproof k6 --run`. */
+  k6?: Record<string, unknown>;
 }

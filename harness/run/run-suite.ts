@@ -71,6 +71,7 @@ function crossCheck(suite: Suite, spec: Spec): void {
     ...suite.upstreams.map((u): [string, string[] | undefined] => [`upstreams.${u.name}.operations`, u.operations]),
     ['policies.rateLimit.operations', suite.policies.rateLimit?.operations],
     ['policies.contract.operations', suite.policies.contract?.operations],
+    ...(suite.load?.scenarios ?? []).map((sc): [string, string[] | undefined] => [`load.scenarios.${sc.name}.operations`, sc.operations && Object.keys(sc.operations)]),
   ];
   for (const [place, list] of refs) {
     const unknown = list?.find((id) => !ids.has(id));

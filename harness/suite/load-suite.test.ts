@@ -51,6 +51,18 @@ function expected(dir: string): Suite {
       canary: { upstream: 'petstore', weights: { v1: 90, v2: 10 }, tolerance: 0.05, alpha: 1e-4, maxRequests: 6400 },
       contract: {},
     },
+    load: {
+      scenarios: [{ name: 'steady', executor: 'constant-arrival-rate', timeUnitMs: 1000, rate: 2000, durationMs: 10_000, operations: { showPetById: 1 }, consumers: ['alice'] }],
+      thresholds: [
+        { key: 'http_req_duration', metric: 'http_req_duration', tags: {}, expression: 'p(95)<20', aggregation: 'p', percentile: 95, op: '<', value: 20, abortOnFail: false, delayAbortEvalMs: 0 },
+        { key: 'http_req_duration', metric: 'http_req_duration', tags: {}, expression: 'p(99)<50', aggregation: 'p', percentile: 99, op: '<', value: 50, abortOnFail: false, delayAbortEvalMs: 0 },
+        { key: 'http_req_failed', metric: 'http_req_failed', tags: {}, expression: 'rate<0.001', aggregation: 'rate', percentile: undefined, op: '<', value: 0.001, abortOnFail: false, delayAbortEvalMs: 0 },
+        { key: 'proxy_overhead_p99', metric: 'proxy_overhead_p99', tags: {}, expression: 'value<5', aggregation: 'value', percentile: undefined, op: '<', value: 5, abortOnFail: false, delayAbortEvalMs: 0 },
+      ],
+      warmupMs: 1000,
+      timeoutMs: 10_000,
+      overhead: true,
+    },
   };
 }
 
