@@ -2,7 +2,7 @@
 // requests written straight to a socket and a minimal response parser
 // (status line, content-length, chunked, connection: close). This is the
 // generator's hot path: no per-request objects beyond what the engine keeps,
-// so the engine's cost per request stays close to wrk's (see bench/load-vs-wrk.ts).
+// so the engine's cost per request stays close to wrk's (see bench/load-engine.ts).
 // The checks use undici (harness/checks/client.ts); undici's Pool measured
 // 0.65 of wrk's throughput here, too slow for a generator sharing two cores.
 
