@@ -84,7 +84,7 @@ describe('rate limit under load', () => {
     expect(r.out).toMatch(/rateLimit under load: passed/);
   });
   it('fails on a mutant that admits 10 times the limit, saying how many got through', { timeout: 60_000 }, () => {
-    const f = suite('rl-mutant', load, { config: join(root, 'fixtures', 'haproxy', 'mutants', 'rate-limit-10x.cfg') });
+    const f = suite('rl-mutant', load, { config: join(root, 'fixtures', 'haproxy', 'mutants-load', 'rate-limit-10x.cfg') });
     const out = join(dir, 'r-rl-mut');
     const r = cliRun(['load', f, '--report-dir', out, '--seed', '5']);
     expect(r.code, r.out + r.err).toBe(1);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
 import { loadAll, selectedTargets, startTargetFor } from '../run/run-suite.ts';
 import { binaryAvailable } from '../runtime/binaries.ts';
-import { summarize, type CheckResult, type RunReport } from '../run/result.ts';
+import { finishReport, type CheckResult } from '../run/result.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { secretsOf } from '../report/redact.ts';
 import { exportK6 } from './k6-export.ts';
@@ -41,6 +41,7 @@ export async function k6Command(o: K6CommandOptions): Promise<number> {
   }
   if (!(await binaryAvailable('k6'))) throw new EnvironmentError('k6 not found on PATH: proxyproof k6 --run calls the k6 program', INSTALL_HINT);
   if (!target) throw new InputError(l.suite.file, 'targets', 'names no target to run k6 against');
+  const startedAt = new Date().toISOString();
   const dir = await mkdtemp(join(tmpdir(), 'proxyproof-k6-'));
   try {
     const file = join(dir, 'script.js');
@@ -65,16 +66,13 @@ export async function k6Command(o: K6CommandOptions): Promise<number> {
       message: code === 0 ? 'k6 run: every threshold held' : code === 99 ? 'k6 run: a threshold was crossed' : `k6 exited with ${code}`,
       evidence: { data: { exitCode: code, omittedThresholds: exported.omitted } },
     };
-    const report: RunReport = {
-      tool: { name: 'proxyproof', version: '0.1.0' },
-      startedAt: new Date().toISOString(),
-      finishedAt: new Date().toISOString(),
+    const report = finishReport({
+      startedAt,
       seed: o.seed,
-      summary: summarize([result]),
       results: [result],
       targets: [{ suite: l.suite.name, target: target.name, runtime: 'process', mode: started.mode, config: started.config, log: started.proxy.logs().slice(-20_000) }],
       load: { version: 1, runs: [], policies: [], k6: summary },
-    };
+    });
     await writeReports(report, o.reportDir ?? 'reports', secretsOf(l.suite));
     return code === 0 ? ExitCode.ok : ExitCode.checkFailed;
   } finally {

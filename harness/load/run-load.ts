@@ -5,7 +5,7 @@
 // reports with a `load` section. Exit 1 when a threshold or a policy fails.
 
 import { loadAll, selectedTargets, startTargetFor } from '../run/run-suite.ts';
-import { summarize, type CheckResult, type RunReport, type TargetRun } from '../run/result.ts';
+import { finishReport, VERSION, type CheckResult, type RunReport, type TargetRun } from '../run/result.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { secretsOf } from '../report/redact.ts';
 import { ExitCode, InputError } from '../errors.ts';
@@ -39,7 +39,6 @@ export interface LoadOptions {
   progress?: ProgressSink;
 }
 
-const VERSION = '0.1.0';
 
 function scenariosOf(suite: { file: string; load?: { scenarios: LoadScenario[] } }, opts: LoadOptions): LoadScenario[] {
   const fromSuite = suite.load?.scenarios ?? [];
@@ -196,16 +195,7 @@ export async function runLoadSuites(opts: LoadOptions): Promise<{ report: RunRep
       }
     }
   }
-  const report: RunReport = {
-    tool: { name: 'proxyproof', version: VERSION },
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    seed,
-    summary: summarize(results),
-    results,
-    targets: runs,
-    load,
-  };
+  const report = finishReport({ startedAt, seed, results, targets: runs, load });
   await writeReports(report, opts.reportDir, secrets);
   return { report, exitCode: report.summary.failed > 0 ? ExitCode.checkFailed : ExitCode.ok };
 }

@@ -7,30 +7,13 @@
 
 import { escapeHtml as h } from './escape.ts';
 import { groupedBars, lineChart, num, short } from './charts.ts';
+// The shapes the engine writes; the readers below still check every field of a report on disk.
+import type { LatencySummary } from '../load/histogram.ts';
+import type { Outcomes } from '../load/recorder.ts';
 
-export interface LatencyView {
-  count: number;
-  min: number;
-  avg: number;
-  max: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p999: number;
-}
+export type LatencyView = LatencySummary;
 
-export interface OutcomesView {
-  scheduled: number;
-  '1xx': number;
-  '2xx': number;
-  '3xx': number;
-  '4xx': number;
-  '5xx': number;
-  timeout: number;
-  connectionError: number;
-  notSent: number;
-}
+export type OutcomesView = Outcomes;
 
 export interface PathView {
   latency: LatencyView;

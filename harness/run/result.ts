@@ -1,6 +1,9 @@
 // Result values: what a check returns and what the reports print.
 
 import type { LoadReport } from '../load/report-shape.ts';
+import pkg from '../../package.json' with { type: 'json' };
+
+export const VERSION: string = pkg.version;
 
 export type Status = 'passed' | 'failed' | 'skipped' | 'notSupported';
 
@@ -77,4 +80,9 @@ export function summarize(results: CheckResult[]): Summary {
   const s: Summary = { passed: 0, failed: 0, skipped: 0, notSupported: 0 };
   for (const r of results) s[r.status]++;
   return s;
+}
+
+/** The report of a finished run (run, load or k6), summary counted from the results. */
+export function finishReport(r: { startedAt: string; seed: number; results: CheckResult[]; targets: TargetRun[]; load?: LoadReport }): RunReport {
+  return { tool: { name: 'proxyproof', version: VERSION }, startedAt: r.startedAt, finishedAt: new Date().toISOString(), seed: r.seed, summary: summarize(r.results), results: r.results, targets: r.targets, ...(r.load ? { load: r.load } : {}) };
 }

@@ -21,7 +21,7 @@ import type { Check } from '../checks/check.ts';
 import { ProxyClient } from '../checks/client.ts';
 import { forkRng, randomSeed } from '../rng.ts';
 import { EnvironmentError, ExitCode, InputError } from '../errors.ts';
-import { summarize, type CheckResult, type RunReport, type TargetRun } from './result.ts';
+import { finishReport, VERSION, type CheckResult, type RunReport, type TargetRun } from './result.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { secretsOf } from '../report/redact.ts';
 import { binaryAvailable } from '../runtime/binaries.ts';
@@ -48,7 +48,6 @@ export interface Loaded {
   spec: Spec;
 }
 
-const VERSION = '0.1.0';
 
 export async function loadAll(files: string[]): Promise<Loaded[]> {
   const out: Loaded[] = [];
@@ -256,15 +255,7 @@ export async function runSuites(opts: RunOptions): Promise<{ report: RunReport; 
       runs.push(o.value.run);
     }
   }
-  const report: RunReport = {
-    tool: { name: 'proxyproof', version: VERSION },
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    seed,
-    summary: summarize(results),
-    results,
-    targets: runs,
-  };
+  const report = finishReport({ startedAt, seed, results, targets: runs });
   const imports = loaded.filter((l) => l.suite.imported).map((l) => ({ suite: l.suite.name, from: l.suite.imported!.from, notes: l.suite.imported!.notes }));
   if (imports.length) report.imports = imports;
   await writeReports(report, opts.reportDir, secrets, { baseline: opts.baseline });

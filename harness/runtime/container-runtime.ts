@@ -24,6 +24,8 @@ import { registerDisposer } from './cleanup.ts';
 import { parseCheckOutput } from './process-runtime.ts';
 import type { ProxyRuntime, StartedProxy, StartOptions } from './runtime.ts';
 import { Wait, type WaitStrategy } from './wait.ts';
+import { KONG_IMAGE } from '../targets/kong/render.ts';
+import { ENVOY_IMAGE } from '../targets/envoy/render.ts';
 
 export const LABEL_RUN = 'proxyproof.run';
 export const LABEL_SUITE = 'proxyproof.suite';
@@ -35,8 +37,8 @@ export const LABEL_HOST = 'proxyproof.host';
 export const DEFAULT_IMAGES: Record<string, string> = {
   nginx: 'nginx:1.27',
   haproxy: 'haproxy:2.8',
-  kong: 'kong:3.9',
-  envoy: 'envoyproxy/envoy:v1.34.1',
+  kong: KONG_IMAGE,
+  envoy: ENVOY_IMAGE,
 };
 /** Images scripts/build-images.sh builds from Debian packages (no registry needed). */
 export const LOCAL_IMAGES: Record<string, string> = {

@@ -3,7 +3,7 @@
 // and waits until it accepts connections on 127.0.0.1.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, InputError } from '../errors.ts';
 import { getTarget } from '../targets/targets.ts';
@@ -16,6 +16,33 @@ import { Wait } from './wait.ts';
 const STOP_GRACE_MS = 3000;
 const CHECK_TIMEOUT_MS = 20_000;
 const MAX_LOG_CHARS = 1_000_000;
+/**
+ * The proxy's stdout and stderr go to this file in the workdir, not to a pipe
+ * into this process: under load a proxy logging every request would otherwise
+ * make the harness (and the load engine beside it) read and copy every line.
+ */
+const OUTPUT_FILE = 'proxy.out';
+
+/** The last `max` bytes of a file ('' when it is missing). */
+function tail(file: string, max: number): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, max);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const text = buf.toString('utf8');
+    // Cut to a whole line when the file was longer than what is kept.
+    return size > max ? text.slice(text.indexOf('\n') + 1) : text;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** A RenderedConfig may say which user file it came from, so errors name that file. */
 interface WithSource {
@@ -87,7 +114,7 @@ function readLogFiles(workdir: string): string {
   for (const name of readdirSync(workdir).sort()) {
     if (!name.endsWith('.log')) continue;
     try {
-      const text = readFileSync(path.join(workdir, name), 'utf8');
+      const text = tail(path.join(workdir, name), MAX_LOG_CHARS);
       if (text) out += `--- ${name}\n${text}`;
     } catch {
       // unreadable: skip
@@ -132,7 +159,6 @@ class ProcessProxy implements StartedProxy {
   readonly baseUrl: string;
   /** Process id of the proxy, also its process group id. */
   readonly pid: number | undefined;
-  private output = '';
   private exitInfo: string | undefined;
   private exitPromise: Promise<void>;
   private stopping: Promise<void> | undefined;
@@ -146,12 +172,6 @@ class ProcessProxy implements StartedProxy {
   ) {
     this.baseUrl = `http://${options.listen.host}:${options.listen.port}`;
     this.pid = child.pid;
-    const append = (chunk: Buffer) => {
-      this.output += chunk.toString('utf8');
-      if (this.output.length > MAX_LOG_CHARS) this.output = this.output.slice(-MAX_LOG_CHARS);
-    };
-    child.stdout?.on('data', append);
-    child.stderr?.on('data', append);
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitInfo = signal ? `process killed by ${signal}` : `process exited with code ${code}`;
@@ -172,8 +192,9 @@ class ProcessProxy implements StartedProxy {
   }
 
   logs(): string {
+    const output = tail(path.join(this.workdir, OUTPUT_FILE), MAX_LOG_CHARS);
     const files = readLogFiles(this.workdir);
-    return files ? `${this.output}${this.output.endsWith('\n') || !this.output ? '' : '\n'}${files}` : this.output;
+    return files ? `${output}${output.endsWith('\n') || !output ? '' : '\n'}${files}` : output;
   }
 
   stop(): Promise<void> {
@@ -227,7 +248,13 @@ export const processRuntime: ProxyRuntime = {
       );
     }
     const { bin, args } = config.command;
-    const child = spawn(bin, args, { cwd: workdir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = openSync(path.join(workdir, OUTPUT_FILE), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(bin, args, { cwd: workdir, detached: true, stdio: ['ignore', out, out] });
+    } finally {
+      closeSync(out); // the child holds its own copy
+    }
     const spawnError = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
       child.once('spawn', () => resolve(undefined));
       child.once('error', (err) => resolve(err));
