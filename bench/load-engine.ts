@@ -9,11 +9,18 @@
 //   soak    closed model through HAProxy until at least --soak-requests
 //           (default 1,000,000): the accounting identity and peak RSS
 //
-//   npx tsx bench/load-engine.ts [--seconds 5] [--rounds 3] [--soak-requests 1000000] [--skip soak]
+//   npx tsx bench/load-engine.ts [--seconds 5] [--rounds 3] [--soak-requests 1000000] [--skip soak] [--upstream static|mock]
+//
+// Upstream: by default every proxy forwards to one static nginx server (a
+// fixed JSON body, no access log) so the path is limited by the generator and
+// the proxy, not by the Node mock upstreams (which peak near 20k req/s on one
+// core here); --upstream mock measures through the suite's mocks instead.
 //
 // A benchmark, not a test: it prints figures and ratios, and asserts nothing.
 
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadAll } from '../harness/run/run-suite.ts';
@@ -23,6 +30,9 @@ import { startMockProcess } from '../harness/load/mock-process.ts';
 import { accountingGap } from '../harness/load/recorder.ts';
 import { templatesFor } from '../harness/load/scenario.ts';
 import { REPO_ROOT } from '../harness/targets/testing.ts';
+import { processRuntime } from '../harness/runtime/process-runtime.ts';
+import { freePort } from '../harness/runtime/ports.ts';
+import type { Endpoint } from '../harness/upstream/types.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +41,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     'soak-requests': { type: 'string', default: '1000000' },
     skip: { type: 'string', multiple: true, default: [] },
+    upstream: { type: 'string', default: 'static' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -103,15 +114,48 @@ const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
 const f3 = (x: number) => x.toFixed(3);
 
+/** One nginx worker answering every request with a fixed body valid for showPetById. */
+async function staticUpstream(): Promise<{ endpoint: Endpoint } & AsyncDisposable> {
+  const workdir = await mkdtemp(join(tmpdir(), 'pp-bench-static-'));
+  const port = await freePort();
+  const conf = [
+    'worker_processes 1;',
+    `pid ${workdir}/nginx.pid;`,
+    'events { worker_connections 4096; }',
+    'http {',
+    '  access_log off;',
+    '  keepalive_requests 10000000;',
+    `  server { listen 127.0.0.1:${port}; location / { default_type application/json; return 200 '{"id":656,"name":"doggie","tag":"v1"}'; } }`,
+    '}',
+  ].join('\n');
+  const base = ['-p', `${workdir}/`, '-c', join(workdir, 'static.conf'), '-e', join(workdir, 'error.log')];
+  const proxy = await processRuntime.start(
+    { target: 'nginx', mainFile: 'static.conf', files: { 'static.conf': conf }, command: { bin: 'nginx', args: [...base, '-g', 'daemon off;'] }, checkCommand: { bin: 'nginx', args: ['-t', '-q', ...base, '-g', 'daemon off;'] } },
+    { workdir, listen: { host: '127.0.0.1', port } },
+  );
+  return {
+    endpoint: { host: '127.0.0.1', port },
+    async [Symbol.asyncDispose]() {
+      await proxy.stop();
+      await rm(workdir, { recursive: true, force: true });
+    },
+  };
+}
+
 const suiteFile = join(REPO_ROOT, 'suites', 'petstore.suite.yaml');
 const [l] = await loadAll([suiteFile]);
 const templates = templatesFor(l.suite, l.spec, { name: 'bench', operations: { showPetById: 1 }, consumers: ['alice'] }, 1);
 await using mocks = await startMockProcess(suiteFile, 1);
-console.log(`proxyproof load engine benchmark: ${CONNS} connections, ${SECONDS} s per measurement, ${ROUNDS} alternating rounds; GET ${decode(templates[0]).path}`);
+await using fixed = values.upstream === 'static' ? await staticUpstream() : undefined;
+// Every upstream replica the proxies know, pointed at the static server (or the mocks as they are).
+const upstreams = fixed
+  ? Object.fromEntries(Object.entries(mocks.endpoints).map(([u, vs]) => [u, Object.fromEntries(Object.entries(vs).map(([v, eps]) => [v, eps.map(() => fixed.endpoint)]))]))
+  : mocks.endpoints;
+console.log(`proxyproof load engine benchmark: ${CONNS} connections, ${SECONDS} s per measurement, ${ROUNDS} alternating rounds; GET ${decode(templates[0]).path}; upstream ${fixed ? `static nginx at ${fixed.endpoint.port}` : 'the mock upstreams'}`);
 
 if (!skip.has('closed')) {
   for (const t of l.suite.targets) {
-    await using started = await startTargetFor(l, t, mocks.endpoints);
+    await using started = await startTargetFor(l, t, upstreams);
     const url = new URL(started.proxy.baseUrl);
     const ep = { host: url.hostname, port: Number(url.port) };
     const figs: Record<'engine' | 'wrk' | 'autocannon', Figure[]> = { engine: [], wrk: [], autocannon: [] };
@@ -134,7 +178,7 @@ if (!skip.has('closed')) {
 const haproxy = l.suite.targets.find((t) => t.name === 'haproxy')!;
 
 if (!skip.has('open')) {
-  await using started = await startTargetFor(l, haproxy, mocks.endpoints);
+  await using started = await startTargetFor(l, haproxy, upstreams);
   const url = new URL(started.proxy.baseUrl);
   const ep = { host: url.hostname, port: Number(url.port) };
   for (const rate of [2000, 5000]) {
@@ -152,15 +196,15 @@ if (!skip.has('open')) {
 }
 
 if (!skip.has('ceiling')) {
-  const direct = mocks.endpoints.petstore.v1[0];
+  const direct = fixed ? fixed.endpoint : mocks.endpoints.petstore.v1[0];
   const e = await engineClosed(direct, templates);
   const w = await wrk(`http://${direct.host}:${direct.port}`, templates[0]);
-  console.log(`ceiling, straight at one mock upstream: engine ${f1(e.rps)} req/s (p99 ${f2(e.p99)} ms), wrk ${f1(w.rps)} req/s; engine/wrk ${f3(e.rps / w.rps)}`);
+  console.log(`ceiling, straight at ${fixed ? 'the static upstream' : 'one mock upstream'}: engine ${f1(e.rps)} req/s (p99 ${f2(e.p99)} ms), wrk ${f1(w.rps)} req/s; engine/wrk ${f3(e.rps / w.rps)}`);
 }
 
 if (!skip.has('soak')) {
   const want = Number(values['soak-requests']);
-  await using started = await startTargetFor(l, haproxy, mocks.endpoints);
+  await using started = await startTargetFor(l, haproxy, upstreams);
   const url = new URL(started.proxy.baseUrl);
   const ep = { host: url.hostname, port: Number(url.port) };
   // Size the run from a short probe of the closed rate, then add a margin.

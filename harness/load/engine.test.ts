@@ -84,6 +84,27 @@ describe('engine against the mock upstreams', () => {
     expect(r.lateStarts).toBeGreaterThan(0);
   });
 
+  it('a server that closes every 5th connection (connection: close) loses no request', async () => {
+    const { createServer } = await import('node:http');
+    let n = 0;
+    const server = createServer((_req, res) => {
+      if (++n % 5 === 0) res.setHeader('connection', 'close');
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const run = await runEngine({ endpoints: [{ host: '127.0.0.1', port }], templates, model: { kind: 'closed', connections: 4, durationMs: 500 }, warmupMs: 0 });
+      const o = run.recorder.outcomes;
+      expect(o.scheduled).toBeGreaterThan(100);
+      expect(o.connectionError).toBe(0);
+      expect(o['2xx']).toBe(o.scheduled);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('an unreachable endpoint: the run fails before it starts, nothing left open', async () => {
     await expect(runEngine({ endpoints: [{ host: '127.0.0.1', port: 1 }], templates, model: { kind: 'closed', connections: 2, durationMs: 100 }, warmupMs: 0 })).rejects.toThrow();
   });

@@ -197,7 +197,13 @@ export class HttpConn {
     if (this.#status >= 100 && this.#status < 200) return; // interim response; the real one follows
     const wasBusy = this.busy;
     this.busy = false;
+    // `connection: close` (nginx after keepalive_requests, say): the engine must
+    // not write the next request here, so the connection stops counting as
+    // connected before the engine hears of the response; it reconnects on close.
+    if (this.#closeAfter) {
+      this.connected = false;
+      this.socket?.end();
+    }
     if (wasBusy) this.#handlers.response(this, this.#status, this.#captured);
-    if (this.#closeAfter) this.socket?.end();
   }
 }
