@@ -42,6 +42,7 @@ const { values } = parseArgs({
     'soak-requests': { type: 'string', default: '1000000' },
     skip: { type: 'string', multiple: true, default: [] },
     upstream: { type: 'string', default: 'static' },
+    target: { type: 'string', multiple: true },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -154,7 +155,7 @@ const upstreams = fixed
 console.log(`proxyproof load engine benchmark: ${CONNS} connections, ${SECONDS} s per measurement, ${ROUNDS} alternating rounds; GET ${decode(templates[0]).path}; upstream ${fixed ? `static nginx at ${fixed.endpoint.port}` : 'the mock upstreams'}`);
 
 if (!skip.has('closed')) {
-  for (const t of l.suite.targets) {
+  for (const t of l.suite.targets.filter((x) => !values.target?.length || values.target.includes(x.name))) {
     await using started = await startTargetFor(l, t, upstreams);
     const url = new URL(started.proxy.baseUrl);
     const ep = { host: url.hostname, port: Number(url.port) };
@@ -209,7 +210,8 @@ if (!skip.has('soak')) {
   const ep = { host: url.hostname, port: Number(url.port) };
   // Size the run from a short probe of the closed rate, then add a margin.
   const probe = await engineClosed(ep, templates);
-  const durationMs = Math.min(600_000, Math.ceil(((want / probe.rps) * 1.25) * 1000));
+  // At least 60 s at the top rate (the memory goal), and long enough for the wanted count.
+  const durationMs = Math.min(600_000, Math.max(60_000, Math.ceil((want / probe.rps) * 1.25 * 1000)));
   let rss = 0;
   const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 250);
   const rec = await engine(ep, templates, { kind: 'closed', connections: CONNS, durationMs });
