@@ -190,10 +190,12 @@ if (!skip.has('open')) {
     const o = rec.outcomes;
     console.log(`open through haproxy at ${rate}/s for ${durationMs / 1000} s: achieved ${f1(rec.achievedRate())} req/s (${f3((100 * (rec.achievedRate() - rate)) / rate)}% off), scheduling lag p50 ${f3(rec.lag.percentile(50))} ms p99 ${f3(rec.lag.percentile(99))} ms; latency p50 ${f3(rec.latency.percentile(50))} ms p99 ${f3(rec.latency.percentile(99))} ms; late starts ${rec.lateStarts}, not sent ${o.notSent}; accounting gap ${accountingGap(o)}; engine CPU ${f1((100 * (cpu.user + cpu.system)) / 1000 / (durationMs + 1000))}% of a core`);
   }
-  const idleCpu0 = process.cpuUsage();
-  await engine(ep, templates, { kind: 'constant-arrival-rate', rate: 20, durationMs: 3000, connections: 2 });
-  const idle = process.cpuUsage(idleCpu0);
-  console.log(`open at 20/s for 3 s: engine CPU ${f1((100 * (idle.user + idle.system)) / 1000 / 4000)}% of a core (the scheduler sleeps at low rates)`);
+  for (const rate of [20, 200, 500]) {
+    const cpu0 = process.cpuUsage();
+    const rec = await engine(ep, templates, { kind: 'constant-arrival-rate', rate, durationMs: 3000, connections: 2 });
+    const cpu = process.cpuUsage(cpu0);
+    console.log(`open at ${rate}/s for 3 s: engine CPU ${f1((100 * (cpu.user + cpu.system)) / 1000 / 4000)}% of a core, lag p50 ${f3(rec.lag.percentile(50))} ms p99 ${f3(rec.lag.percentile(99))} ms`);
+  }
 }
 
 if (!skip.has('ceiling')) {
