@@ -57,6 +57,19 @@ describe('proxyproof load: thresholds decide the exit code', () => {
     expect(r.out).toMatch(/threshold http_req_duration: p\(50\)<0\.001 FAILED \(actual [\d.]+\)/);
   });
 
+  it('abortOnFail: a crossed threshold stops the scenario early, exit 1', () => {
+    const long = { steady: { ...scenario.steady, duration: '20s' } };
+    const f = suite('abort', { scenarios: long, thresholds: { http_req_duration: [{ threshold: 'p(50)<0.001', abortOnFail: true }] }, policies: [], warmup: '200ms', overhead: false });
+    const out = join(dir, 'r-abort');
+    const r = cliRun(['load', f, '--report-dir', out, '--seed', '3']);
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/ABORTED \(abortOnFail\)/);
+    const run = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).load.runs[0];
+    expect(run.aborted).toBe(true);
+    // 20 s at 500/s would be 10,000; it stopped within a few seconds
+    expect(run.proxied.outcomes.scheduled).toBeLessThan(3000);
+  });
+
   it('a malformed threshold: exit 2, one line naming the file and the expression, no report', () => {
     const f = suite('bad', { scenarios: scenario, thresholds: { http_req_duration: ['p(95) < two hundred'] } });
     const out = join(dir, 'r-bad');
