@@ -108,6 +108,27 @@ describe('rate limit under load', () => {
   });
 });
 
+describe('retry and canary under load catch their mutants', () => {
+  const mutant = (name: string, policy: string, file: string) => suite(name, { scenarios: scenario, policies: [policy], warmup: '200ms', overhead: false }, { config: file });
+  it('retry: a config that does not retry 502 lets 5xx through', { timeout: 60_000 }, () => {
+    const r = cliRun(['load', mutant('retry-mut', 'retry', join(root, 'fixtures', 'haproxy', 'mutants-load', 'retry-no-502.cfg')), '--report-dir', join(dir, 'r-retry-mut'), '--seed', '5']);
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/retry under load: failed — /);
+  });
+  it('canary: a 50/50 config against a 90/10 expectation', { timeout: 60_000 }, () => {
+    const r = cliRun(['load', mutant('canary-mut', 'canary', join(root, 'fixtures', 'haproxy', 'mutants', 'canary.cfg')), '--report-dir', join(dir, 'r-canary-mut'), '--seed', '5']);
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/canary under load: failed — canary weights for petstore not honoured under load: v1 got 5\d\.\d% \(interval [\d.]+%–[\d.]+%, weight 90\.0% ± 5\.0%\)/);
+  });
+  it('both hold on the example config', { timeout: 60_000 }, () => {
+    const f = suite('rc-ok', { scenarios: scenario, policies: ['retry', 'canary'], warmup: '200ms', overhead: false }, { config: join(root, 'fixtures', 'haproxy', 'petstore.cfg') });
+    const r = cliRun(['load', f, '--report-dir', join(dir, 'r-rc-ok'), '--seed', '5']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/retry under load: passed/);
+    expect(r.out).toMatch(/canary under load: passed/);
+  });
+});
+
 describe('proxyproof k6: exported scripts type-check against @types/k6', () => {
   const suites = readdirSync(join(root, 'suites')).filter((f) => f.endsWith('.suite.yaml') && /^load:/m.test(readFileSync(join(root, 'suites', f), 'utf8')));
   it('at least the petstore suite has a load section', () => expect(suites).toContain('petstore.suite.yaml'));

@@ -8,7 +8,8 @@
 //  retry      the mocks fail the first `attempts` tries of a share of requests
 //             with a retryable status; no such status may reach the client.
 //  canary     the versions' shares (from x-proxyproof-served-by) hold within
-//             the tolerance at a sustained rate.
+//             the tolerance at a sustained rate: one look of the canary
+//             check's Wilson test, false-alarm rate at most alpha.
 
 import type { Spec } from '../spec/model.ts';
 import type { Suite } from '../suite/suite.ts';
@@ -19,6 +20,7 @@ import { runEngine } from './engine.ts';
 import { templatesFor, hasSuccess } from './scenario.ts';
 import type { MockProcess } from './mock-process.ts';
 import type { PolicyUnderLoad } from './report-shape.ts';
+import { judgeLook, sharesOf } from '../stats/sequential.ts';
 
 export interface PolicyContext {
   suite: Suite;
@@ -134,13 +136,17 @@ export async function canaryUnderLoad(ctx: PolicyContext): Promise<PolicyUnderLo
     byVersion[version] = (byVersion[version] ?? 0) + n;
   }
   const total = Object.values(byVersion).reduce((a, b) => a + b, 0);
-  const wsum = Object.values(c.weights).reduce((a, b) => a + b, 0);
   const shares = Object.fromEntries(Object.keys(c.weights).map((v) => [v, total ? (byVersion[v] ?? 0) / total : 0]));
-  const off = Object.keys(c.weights).filter((v) => Math.abs(shares[v] - c.weights[v] / wsum) > c.tolerance);
-  const data = { operation: op.id, requests: total, byVersion, shares, weights: c.weights, tolerance: c.tolerance, perSecond: rec.series().map((s) => s.captured ?? {}), outcomes: rec.outcomes };
+  // One look of the canary check's test: a version fails only when its Wilson
+  // interval at level alpha / versions lies wholly outside weight ± tolerance,
+  // so a correct config fails with probability at most alpha.
+  const look = judgeLook({ expected: sharesOf(c.weights), tolerance: c.tolerance, alpha: c.alpha, looks: [total] }, byVersion, true);
+  const off = look.bands.filter((b) => b.high < b.expected - c.tolerance || b.low > b.expected + c.tolerance);
+  const data = { operation: op.id, requests: total, byVersion, shares, weights: c.weights, tolerance: c.tolerance, alpha: c.alpha, bands: look.bands, perSecond: rec.series().map((s) => s.captured ?? {}), outcomes: rec.outcomes };
   if (!total) return { ...base, status: 'failed', message: 'canary under load: no response named the version that served it', data };
-  if (off.length) return { ...base, status: 'failed', message: `canary weights for ${c.upstream} not honoured under load: ${off.map((v) => `${v} got ${(shares[v] * 100).toFixed(1)}% (weight ${((c.weights[v] / wsum) * 100).toFixed(1)}%)`).join(', ')} of ${total}`, data };
-  return { ...base, status: 'passed', message: `1000/s for 2 s: ${Object.entries(shares).map(([v, s]) => `${v} ${(s * 100).toFixed(1)}%`).join(', ')} of ${total} (tolerance ${c.tolerance})`, data };
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  if (off.length) return { ...base, status: 'failed', message: `canary weights for ${c.upstream} not honoured under load: ${off.map((b) => `${b.version} got ${pct(b.observed)} (interval ${pct(b.low)}–${pct(b.high)}, weight ${pct(b.expected)} ± ${pct(c.tolerance)})`).join(', ')} of ${total}, alpha ${c.alpha}`, data };
+  return { ...base, status: 'passed', message: `1000/s for 2 s: ${look.bands.map((b) => `${b.version} ${pct(b.observed)}`).join(', ')} of ${total} (tolerance ${c.tolerance}, alpha ${c.alpha})`, data };
 }
 
 export async function policiesUnderLoad(ctx: PolicyContext, which?: Array<'rateLimit' | 'retry' | 'canary'>): Promise<PolicyUnderLoad[]> {
