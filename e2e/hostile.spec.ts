@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeReports } from '../harness/report/write-reports.ts';
-import { hostileReport, OUT, SCREENSHOTS } from './reports.ts';
+import { hostileReport, OUT, SCREENSHOTS, watch } from './reports.ts';
 
 let server: Server;
 let port: number;
@@ -38,13 +38,7 @@ test.afterAll(async () => {
 });
 
 async function visit(page: Page, file: string) {
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('request', (r) => requests.push(r.url()));
+  const { errors, requests } = watch(page);
   const url = pathToFileURL(file).href;
   await page.goto(url, { waitUntil: 'load' });
   // open everything, follow every in-page link, give late loads a moment

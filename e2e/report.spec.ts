@@ -7,19 +7,13 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { OUT, SCREENSHOTS } from './reports.ts';
+import { OUT, SCREENSHOTS, watch } from './reports.ts';
 
 const page_ = (name: string) => join(OUT, name, 'index.html');
 
 /** Open a report page and collect console errors, page errors and every request. */
 async function open(page: Page, file: string) {
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('request', (r) => requests.push(r.url()));
+  const { errors, requests } = watch(page);
   const url = pathToFileURL(file).href;
   const t0 = Date.now();
   await page.goto(url, { waitUntil: 'load' });

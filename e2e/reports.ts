@@ -157,3 +157,15 @@ export function hostileReport(port: number): RunReport {
   r.imports = [{ suite: 'petstore', from: [x('from')], notes: [{ source: x('source'), resource: x('resource'), kind: 'unsupported', message: x('import note') }] }];
   return r;
 }
+
+/** Collect a page's console errors and warnings, page errors and every request it makes. */
+export function watch(page: import('@playwright/test').Page): { errors: string[]; requests: string[] } {
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  return { errors, requests };
+}
