@@ -194,6 +194,8 @@ test.describe('a report with failures, load data and a baseline', () => {
     await expect(load.locator('figure.chart-rate polyline[data-series="5xx"]')).toHaveAttribute('data-total', '10');
     await expect(load.locator('figure.chart-p99')).toHaveCount(1);
     await expect(load).toContainText('Policies under load');
+    await expect(load.locator('figure.chart-rl-load polyline[data-series="admitted"]')).toHaveAttribute('data-total', '14');
+    await expect(load.locator('figure.chart-rl-load polyline[data-series="limit"]')).toHaveAttribute('data-total', '15');
   });
 
   test('screenshots for review: failing report, light and dark', async ({ browser }) => {

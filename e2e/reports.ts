@@ -44,7 +44,7 @@ export function loadSection(p99Scale = 1): unknown {
         aborted: false,
       },
     ],
-    policies: [{ suite: 'petstore', target: 'nginx', policy: 'rateLimit', status: 'passed', message: 'no window admitted more than 5 per consumer under 600/s', data: {} }],
+    policies: [{ suite: 'petstore', target: 'nginx', policy: 'rateLimit', status: 'passed', message: 'no window admitted more than 5 per consumer under 600/s', data: { limit: 5, windowMs: 1000, admittedPerSecond: [5, 5, 4] } }],
   };
 }
 

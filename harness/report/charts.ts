@@ -395,6 +395,6 @@ export const CHART_CSS = `
 .chart .off .s-seen { fill: var(--fail); }
 .chart .s-direct { fill: var(--skip); } .chart .s-proxied { fill: var(--accent); }
 .chart .ln { fill: none; stroke-width: 2; }
-.chart .ln.c-sent { stroke: var(--accent); } .chart .ln.c-ok { stroke: var(--pass); } .chart .ln.c-4xx { stroke: var(--ns); } .chart .ln.c-5xx { stroke: var(--fail); } .chart .ln.c-err { stroke: var(--skip); } .chart .ln.c-p99 { stroke: var(--accent); }
-.chart .k-c-sent { fill: var(--accent); } .chart .k-c-ok { fill: var(--pass); } .chart .k-c-4xx { fill: var(--ns); } .chart .k-c-5xx { fill: var(--fail); } .chart .k-c-err { fill: var(--skip); } .chart .k-c-p99 { fill: var(--accent); }
+.chart .ln.c-sent { stroke: var(--accent); } .chart .ln.c-ok { stroke: var(--pass); } .chart .ln.c-4xx { stroke: var(--ns); } .chart .ln.c-5xx { stroke: var(--fail); } .chart .ln.c-err { stroke: var(--skip); } .chart .ln.c-p99 { stroke: var(--accent); } .chart .ln.c-limit { stroke: var(--fail); stroke-dasharray: 5 4; }
+.chart .k-c-sent { fill: var(--accent); } .chart .k-c-ok { fill: var(--pass); } .chart .k-c-4xx { fill: var(--ns); } .chart .k-c-5xx { fill: var(--fail); } .chart .k-c-err { fill: var(--skip); } .chart .k-c-p99 { fill: var(--accent); } .chart .k-c-limit { fill: var(--fail); }
 `;

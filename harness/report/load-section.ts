@@ -42,7 +42,7 @@ export interface LoadRunView {
 
 export interface LoadView {
   runs: LoadRunView[];
-  policies: Array<{ suite: string; target: string; policy: string; status: string; message: string }>;
+  policies: Array<{ suite: string; target: string; policy: string; status: string; message: string; admittedPerSecond?: number[]; limitPerSecond?: number }>;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -103,7 +103,13 @@ export function readLoad(load: unknown): LoadView | undefined {
   }
   const policies = arr(load.policies)
     .filter(isObj)
-    .map((p) => ({ suite: s(p.suite), target: s(p.target), policy: s(p.policy), status: s(p.status), message: s(p.message) }));
+    .map((p) => {
+      const d = isObj(p.data) ? p.data : {};
+      const admitted = arr(d.admittedPerSecond).map(num);
+      // The limit per second, for the chart's reference line (rate limit under load only).
+      const limit = num(d.limit) > 0 && num(d.windowMs) > 0 ? (num(d.limit) * 1000) / num(d.windowMs) : undefined;
+      return { suite: s(p.suite), target: s(p.target), policy: s(p.policy), status: s(p.status), message: s(p.message), ...(p.policy === 'rateLimit' && admitted.length ? { admittedPerSecond: admitted, limitPerSecond: limit } : {}) };
+    });
   if (!runs.length && !policies.length) return undefined;
   return { runs, policies };
 }
@@ -189,6 +195,15 @@ function runBlock(run: LoadRunView, i: number): string {
   return `<article class="load-run" id="l${i}"><h3>${h(name)}</h3><p class="muted">${h(meta)}</p>${table}${overhead}<div class="charts">${percentiles}${histogram}${overTime}</div>${thresholds}</article>`;
 }
 
+/** Rate limit under load: requests admitted per second against the limit. */
+function admittedChart(p: LoadView['policies'][number]): string {
+  const a = p.admittedPerSecond;
+  if (!a?.length) return '';
+  const series = [{ name: 'admitted', cls: 'c-ok', values: a }];
+  if (p.limitPerSecond !== undefined) series.push({ name: 'limit', cls: 'c-limit', values: a.map(() => p.limitPerSecond!) });
+  return lineChart({ kind: 'rl-load', title: `${p.suite} / ${p.target}: rate limit under load, admitted per second against the limit`, x: a.map((_, i) => i), xLabel: 'seconds', yLabel: 'admitted', series });
+}
+
 /** The HTML of the load section; '' when the report has no load data. */
 export function renderLoadSection(load: unknown): string {
   const view = readLoad(load);
@@ -199,7 +214,7 @@ export function renderLoadSection(load: unknown): string {
           const st = ['passed', 'failed', 'skipped'].includes(p.status) ? p.status : 'skipped';
           return `<tr><td>${h(p.suite)} / ${h(p.target)}</td><td>${h(p.policy)}</td><td class="st ${st}">${h(p.status)}</td><td>${h(p.message)}</td></tr>`;
         })
-        .join('')}</tbody></table>`
+        .join('')}</tbody></table>${view.policies.map(admittedChart).join('')}`
     : '';
   return `<section id="load"><h2>Load</h2>${view.runs.map(runBlock).join('\n')}${policies}</section>`;
 }
