@@ -146,6 +146,8 @@ async function runCheck(check: Check, base: Omit<CheckResult, 'status' | 'messag
       const why = [...new Set(missing.map((f) => driver.unsupportedBecause?.[f]).filter(Boolean))];
       return done({ status: 'notSupported', message: `${driver.name} cannot express ${missing.join(', ')}${why.length ? `: ${why.join('; ')}` : ''}`, evidence: {} });
     }
+    const cannot = driver.cannotRender?.(ctx.policies)[check.policy];
+    if (cannot) return done({ status: 'notSupported', message: `${driver.name}: ${cannot}`, evidence: {} });
   }
   try {
     return done(await check.run(ctx));

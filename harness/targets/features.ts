@@ -1,5 +1,6 @@
 // What each target expresses when proxyproof renders its config.
 
+import type { Policies } from '../suite/suite.ts';
 import type { Feature } from './target.ts';
 
 export const NGINX_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
@@ -35,3 +36,10 @@ export const HAPROXY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
 export const NGINX_RETRY_STATUSES: ReadonlySet<number> = new Set([403, 404, 429, 500, 502, 503, 504]);
 /** Upstream statuses HAProxy 2.6's retry-on accepts. */
 export const HAPROXY_RETRY_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 408, 425, 500, 501, 502, 503, 504]);
+
+/** A retry policy naming statuses the proxy's retry directive does not take: why the retry check is notSupported. */
+export function retryStatusesBeyond(policies: Policies, allowed: ReadonlySet<number>, directive: string): Partial<Record<keyof Policies, string>> {
+  const beyond = (policies.retry?.on ?? []).filter((s) => !allowed.has(s));
+  if (!beyond.length) return {};
+  return { retry: `${directive} cannot retry on ${beyond.join(', ')} (it takes ${[...allowed].join(', ')})` };
+}

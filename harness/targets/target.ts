@@ -3,7 +3,7 @@
 // express. A check needing a feature the target lacks is "notSupported".
 
 import type { Spec } from '../spec/model.ts';
-import type { Suite } from '../suite/suite.ts';
+import type { Policies, Suite } from '../suite/suite.ts';
 import type { Endpoint } from '../upstream/types.ts';
 
 export type Feature =
@@ -52,6 +52,12 @@ export interface TargetDriver {
   features: ReadonlySet<Feature>;
   /** Why a feature is missing, where the proxy's semantics say so (shown with notSupported). */
   unsupportedBecause?: Partial<Record<Feature, string>>;
+  /**
+   * Policy settings a rendered config cannot carry, beyond features (a retry
+   * status the proxy's directive does not accept, say): policy -> why. Such a
+   * check is notSupported, never run against a config that silently lacks it.
+   */
+  cannotRender?(policies: Policies): Partial<Record<keyof Policies, string>>;
   /** Render a config from the suite's policies. */
   render(input: RenderInput): RenderedConfig;
   /** Take the user's config file, replacing placeholders; input errors name the file and line. */

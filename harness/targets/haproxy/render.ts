@@ -2,7 +2,7 @@
 // user's config with placeholders.
 
 import path from 'node:path';
-import { HAPROXY_FEATURES, HAPROXY_RETRY_STATUSES } from '../features.ts';
+import { HAPROXY_FEATURES, HAPROXY_RETRY_STATUSES, retryStatusesBeyond } from '../features.ts';
 import { readUserConfig } from '../placeholders.ts';
 import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
 import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
@@ -228,6 +228,7 @@ export const haproxyTarget: TargetDriver = {
   binary: 'haproxy',
   installHint: 'apt-get install haproxy',
   features: HAPROXY_FEATURES,
+  cannotRender: (policies) => retryStatusesBeyond(policies, HAPROXY_RETRY_STATUSES, "HAProxy's retry-on"),
   render(input: RenderInput): RenderedConfig {
     return renderHaproxy(input, binaryOf(this));
   },

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NGINX_FEATURES, NGINX_RETRY_STATUSES } from '../features.ts';
+import { NGINX_FEATURES, NGINX_RETRY_STATUSES, retryStatusesBeyond } from '../features.ts';
 import { readUserConfig } from '../placeholders.ts';
 import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
 import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
@@ -289,6 +289,7 @@ export const nginxTarget: TargetDriver = {
   binary: 'nginx',
   installHint: 'apt-get install nginx-light libnginx-mod-http-js',
   features: NGINX_FEATURES,
+  cannotRender: (policies) => retryStatusesBeyond(policies, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"),
   render(input: RenderInput): RenderedConfig {
     return renderNginx(input, binaryOf(this));
   },
