@@ -21,6 +21,7 @@ const names: Record<string, RegExp> = {
   retry: /^retry policy \(attempts=2 on 502\/503\/504\) not enforced: /,
   canary: /^canary weights for petstore not honoured: /,
   contract: /^contract broken through the proxy: /,
+  transform: /^request transformation not applied: /,
 };
 
 interface Mutant {

@@ -8,8 +8,9 @@ import { retryCheck } from './retry.ts';
 import { canaryCheck } from './canary.ts';
 import { rateLimitCheck } from './rate-limit.ts';
 import { faultCheck } from './fault.ts';
+import { transformCheck } from './transform.ts';
 
-export const checks: readonly Check[] = [authCheck, contractCheck, retryCheck, canaryCheck, faultCheck, rateLimitCheck];
+export const checks: readonly Check[] = [authCheck, contractCheck, transformCheck, retryCheck, canaryCheck, faultCheck, rateLimitCheck];
 
 export function checkNamed(name: string): Check | undefined {
   return checks.find((c) => c.name === name);

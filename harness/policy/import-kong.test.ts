@@ -39,6 +39,28 @@ describe('Kong semantics in small configs', () => {
     expect(r.policies.rateLimit).toEqual({ limit: 2, windowMs: 1000, by: 'ip' });
     expect(r.notes.some((n) => n.kind === 'unexpressed' && /hour limit 100/.test(n.message))).toBe(true);
   });
+  it('request-transformer: remove and replace+add become the transform expectation; the rest is listed', () => {
+    const text = [
+      '_format_version: "3.0"',
+      'plugins:',
+      '- name: request-transformer',
+      '  config:',
+      '    remove: { headers: [X-Internal-Debug], querystring: [debug] }',
+      '    replace: { headers: ["X-Gateway:kong", "X-Only-Replaced:1"] }',
+      '    add: { headers: ["X-Gateway:kong", "X-Only-Added:2"] }',
+      '    append: { headers: ["X-Trace:a"] }',
+      '',
+    ].join('\n');
+    const r = importKong(text, { file: 't.yaml' });
+    expect(r.policies.transform).toEqual({ setHeaders: { 'X-Gateway': 'kong' }, removeHeaders: ['X-Internal-Debug'] });
+    const notes = r.notes.filter((n) => n.kind === 'unexpressed').map((n) => n.message);
+    expect(notes).toEqual(expect.arrayContaining([
+      'add X-Only-Added without replace: set only when the client sends none; not checked',
+      'replace X-Only-Replaced without add: changed only when the client sends it; not checked',
+      'append has no proxyproof check',
+      'remove of querystring or body has no proxyproof check',
+    ]));
+  });
   it('basic-auth consumers and an HS256 jwt secret', () => {
     const b = importKong('_format_version: "3.0"\nplugins: [{ name: basic-auth }]\nconsumers:\n- username: ann\n  basicauth_credentials: [{ username: ann, password: pw1 }]\n', { file: 'b.yaml' });
     expect(b.policies.auth).toEqual({ reject: [401] });

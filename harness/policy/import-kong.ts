@@ -193,8 +193,27 @@ export function importKongDoc(doc: Obj, ctx: ImportContext): ImportResult {
         note(res, 'info', 'Kong sends RateLimit-* and X-RateLimit-*-<window> headers; Retry-After only on the 429');
         break;
       }
-      case 'request-transformer':
-        note(res, 'unexpressed', 'request-transformer changes requests; the contract check sees its effect, no expectation of its own');
+      case 'request-transformer': {
+        // Headers removed, replaced and added become the transform expectation; the rest is listed.
+        const section = (k: string) => arr(obj(config[k]).headers).map((h) => String(h));
+        const pair = (h: string): [string, string] => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1)];
+        const t = (result.policies.transform ??= { setHeaders: {}, removeHeaders: [] });
+        for (const h of section('remove')) if (!t.removeHeaders.includes(h)) t.removeHeaders.push(h);
+        // replace + add sets a header; add alone only when the client sent none, replace alone only when it did.
+        const replace = new Map(section('replace').filter((h) => h.includes(':')).map(pair));
+        for (const [n, v] of section('add').filter((h) => h.includes(':')).map(pair)) {
+          if (replace.get(n) === v) t.setHeaders[n] = v;
+          else note(res, 'unexpressed', `add ${n} without replace: set only when the client sends none; not checked`);
+        }
+        for (const [n] of replace) if (!(n in t.setHeaders)) note(res, 'unexpressed', `replace ${n} without add: changed only when the client sends it; not checked`);
+        for (const k of ['rename', 'append', 'http_method']) if (config[k] !== undefined && (k === 'http_method' || section(k).length)) note(res, 'unexpressed', `${k} has no proxyproof check`);
+        for (const k of ['remove', 'rename', 'replace', 'add', 'append']) {
+          const o = obj(config[k]);
+          if (arr(o.querystring).length || arr(o.body).length) note(res, 'unexpressed', `${k} of querystring or body has no proxyproof check`);
+        }
+        if (!Object.keys(t.setHeaders).length && !t.removeHeaders.length) delete result.policies.transform;
+        break;
+      }
         break;
       default:
         note(res, 'unexpressed', `plugin ${name} has no proxyproof expectation`);

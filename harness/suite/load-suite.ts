@@ -15,7 +15,7 @@ import type {
   AuthPolicy,
   CanaryPolicy,
   Consumer,
-  FaultPolicy,
+  FaultPolicy, TransformPolicy,
   ContractPolicy,
   Credential,
   JwtSettings,
@@ -316,6 +316,7 @@ export async function loadSuite(file: string, options: LoadSuiteOptions = {}): P
       by: r.by as RateLimitPolicy['by'],
     };
     if (r.operations) rateLimit.operations = r.operations as string[];
+    if (r.redis) rateLimit.redis = { ...(r.redis as NonNullable<RateLimitPolicy['redis']>) };
     policies.rateLimit = rateLimit;
   }
 
@@ -371,6 +372,15 @@ export async function loadSuite(file: string, options: LoadSuiteOptions = {}): P
       };
     });
     policies.fault = { rules } satisfies FaultPolicy;
+  }
+
+  if (p.transform) {
+    const req = obj(obj(p.transform).request);
+    const set = (req.setHeaders as Record<string, string> | undefined) ?? {};
+    const remove = (req.removeHeaders as string[] | undefined) ?? [];
+    const clash = remove.find((h) => Object.keys(set).some((k) => k.toLowerCase() === h.toLowerCase()));
+    if (clash) at(['policies', 'transform', 'request', 'removeHeaders', remove.indexOf(clash)], `${clash} is both set and removed`);
+    policies.transform = { setHeaders: { ...set }, removeHeaders: [...remove] } satisfies TransformPolicy;
   }
 
   // policies.from: Istio / Gateway API / Kong files imported as expectations; explicit policies win.

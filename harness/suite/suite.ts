@@ -60,6 +60,8 @@ export interface RateLimitPolicy {
   by: 'consumer' | 'ip' | 'global';
   /** operationIds in scope; undefined = all operations. */
   operations?: string[];
+  /** A Redis the gateway shares its counters in (Kong's rate-limiting policy redis); rendered for Kong only. */
+  redis?: { host: string; port: number; database?: number };
 }
 
 export interface RetryPolicy {
@@ -96,6 +98,12 @@ export interface FaultRule {
   abort: { status: number; percent: number };
 }
 
+/** Request transformation: headers the proxy sets (replacing a client's value) or removes before the upstream. */
+export interface TransformPolicy {
+  setHeaders: Record<string, string>;
+  removeHeaders: string[];
+}
+
 export interface FaultPolicy {
   rules: FaultRule[];
 }
@@ -115,6 +123,7 @@ export interface Policies {
   canary?: CanaryPolicy;
   contract?: ContractPolicy;
   fault?: FaultPolicy;
+  transform?: TransformPolicy;
 }
 
 export interface Suite {

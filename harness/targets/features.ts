@@ -15,6 +15,7 @@ export const NGINX_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'retry.perTryTimeout',
   'canary.weights',
   'contract',
+  'transform.headers',
 ]);
 
 export const HAPROXY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
@@ -30,6 +31,7 @@ export const HAPROXY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'canary.weights',
   'contract',
   'fault.abort',
+  'transform.headers',
 ]);
 
 /** Upstream statuses nginx's proxy_next_upstream can retry on. */

@@ -107,6 +107,18 @@ describe('a deliberately broken render fails validation', () => {
   });
 });
 
+describe('Kong renders for a suite that names a Redis', () => {
+  it('rate-limiting with policy redis and the Redis address; still valid', async () => {
+    const input = await inputFor(path.join(suitesDir, 'petstore.suite.yaml'));
+    input.suite.policies.rateLimit = { ...input.suite.policies.rateLimit!, redis: { host: '127.0.0.1', port: 6379, database: 2 } };
+    const { doc } = renderKongDoc(input);
+    const plugins = (doc as any).services.flatMap((s: any) => s.routes.flatMap((r: any) => r.plugins ?? []));
+    const rl = plugins.find((p: any) => p.name === 'rate-limiting');
+    expect(rl.config).toMatchObject({ policy: 'redis', redis: { host: '127.0.0.1', port: 6379, database: 2 }, second: 5 });
+    expect(validateKongConfig(doc)).toEqual([]);
+  });
+});
+
 describe.skipIf(!haveReal)(`configs from the real samples (${real}) validate`, () => {
   const upstreams = (s: Suite) => s.upstreams;
   it('every decK and openapi2kong config with _format_version conforms to the schema', () => {

@@ -143,7 +143,7 @@ for (const [driver, dir] of [
 
 describe('user configs', () => {
   it('finds the fixtures and all mutants', () => {
-    expect(fixtures).toHaveLength(12);
+    expect(fixtures).toHaveLength(14);
   });
 
   it.each(fixtures.map(([d, f]) => [d.name, path.relative(REPO_ROOT, f), d, f] as const))(
@@ -156,7 +156,7 @@ describe('user configs', () => {
       expect(res.status).toBe(0);
       if (rel.includes('mutants')) {
         const first = (await import('node:fs')).readFileSync(file, 'utf8').split('\n')[0];
-        expect(first).toMatch(/^# mutant: (auth|rateLimit|retry|canary|contract) — \S/);
+        expect(first).toMatch(/^# mutant: (auth|rateLimit|retry|canary|contract|transform) — \S/);
       }
     },
   );

@@ -18,7 +18,8 @@ export type Feature =
   | 'retry.perTryTimeout'
   | 'canary.weights'
   | 'contract'
-  | 'fault.abort';
+  | 'fault.abort'
+  | 'transform.headers';
 
 export interface RenderInput {
   suite: Suite;

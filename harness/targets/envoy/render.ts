@@ -36,7 +36,19 @@ export const ENVOY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'canary.weights',
   'contract',
   'fault.abort',
+  'transform.headers',
 ]);
+
+/** Request transformation on the virtual host: headers set (overwriting the client's; % is a command operator, so doubled) and removed. */
+function transformOf(input: RenderInput): J {
+  const t = input.suite.policies.transform;
+  if (!t) return {};
+  const out: J = {};
+  const set = Object.entries(t.setHeaders);
+  if (set.length) out.request_headers_to_add = set.map(([key, value]) => ({ header: { key, value: value.replace(/%/g, '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+  if (t.removeHeaders.length) out.request_headers_to_remove = [...t.removeHeaders];
+  return out;
+}
 
 export const ENVOY_IMAGE = 'envoyproxy/envoy:v1.34.1';
 const MAIN_FILE = 'envoy.json';
@@ -213,7 +225,7 @@ export function renderEnvoyBootstrap(input: RenderInput): J {
                   typed_config: any('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
                     stat_prefix: 'pp_in',
                     access_log: [{ name: 'envoy.access_loggers.stdout', typed_config: any('envoy.extensions.access_loggers.stream.v3.StdoutAccessLog', {}) }],
-                    route_config: { name: 'pp_routes', virtual_hosts: [{ name: 'pp', domains: ['*'], routes, include_request_attempt_count: true }] },
+                    route_config: { name: 'pp_routes', virtual_hosts: [{ name: 'pp', domains: ['*'], routes, include_request_attempt_count: true, ...transformOf(input) }] },
                     http_filters: httpFilters,
                   }),
                 },

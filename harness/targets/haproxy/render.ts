@@ -176,6 +176,14 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
     });
   }
 
+  const transform = input.suite.policies.transform;
+  if (transform) {
+    line(1, '');
+    line(1, '# Request transformation (set-header replaces what the client sent; values are log-format, so % is doubled).');
+    for (const [name, value] of Object.entries(transform.setHeaders)) line(1, `http-request set-header ${name} "${value.replace(/["\\]/g, '\\$&').replace(/%/g, '%%')}"`);
+    for (const name of transform.removeHeaders) line(1, `http-request del-header ${name}`);
+  }
+
   line(1, '');
   for (const u of plan.upstreams) {
     const ops = opList((o) => o.upstream === u.name);

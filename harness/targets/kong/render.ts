@@ -41,6 +41,7 @@ export const KONG_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'rateLimit.global',
   'canary.weights',
   'contract',
+  'transform.headers',
 ]);
 
 export const KONG_IMAGE = 'kong:3.9';
@@ -119,11 +120,30 @@ export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
   if (rl) {
     const window = WINDOWS[rl.windowMs];
     if (!window) notes.push(`rateLimit: Kong's windows are a second, minute, hour or day; ${rl.windowMs} ms is none of them; not rendered`);
-    else rlPlugin = { name: 'rate-limiting', config: { [window]: rl.limit, policy: 'local', limit_by: rl.by === 'global' ? 'service' : rl.by, fault_tolerant: true } };
+    else {
+      // With a Redis named, counters are shared across Kong nodes (policy redis); else each node counts alone.
+      const redis = input.suite.policies.rateLimit?.redis;
+      const store = redis ? { policy: 'redis', redis: { host: redis.host, port: redis.port, ...(redis.database !== undefined ? { database: redis.database } : {}) } } : { policy: 'local' };
+      rlPlugin = { name: 'rate-limiting', config: { [window]: rl.limit, ...store, limit_by: rl.by === 'global' ? 'service' : rl.by, fault_tolerant: true } };
+    }
     if (plan.ops.filter((o) => o.rateLimited).length > 1) notes.push('rateLimit: one rate-limiting plugin per route: Kong counts each scoped route separately');
   }
   if (plan.retry) notes.push(`retry: Kong retries only connection failures and timeouts (service.retries ${plan.retry.attempts}), never an HTTP 5xx`);
   if (input.suite.policies.fault) notes.push('fault: Kong has no header-matched abort; not rendered');
+
+  // Request transformation: Kong's request-transformer runs remove, rename,
+  // replace, add, append in that order, so replace + add of the same header
+  // sets it whether or not the client sent one.
+  const transform = input.suite.policies.transform;
+  const transformer: J | undefined = transform && {
+    name: 'request-transformer',
+    config: {
+      ...(transform.removeHeaders.length ? { remove: { headers: [...transform.removeHeaders] } } : {}),
+      ...(Object.keys(transform.setHeaders).length
+        ? { replace: { headers: Object.entries(transform.setHeaders).map(([n, v]) => `${n}:${v}`) }, add: { headers: Object.entries(transform.setHeaders).map(([n, v]) => `${n}:${v}`) } }
+        : {}),
+    },
+  };
 
   const services: J[] = plan.upstreams.map((u) => {
     const service: J = {
@@ -152,6 +172,7 @@ export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
           return route;
         }),
     };
+    if (transformer) service.plugins = [transformer];
     return service;
   });
   const upstreams: J[] = plan.upstreams.map((u) => ({

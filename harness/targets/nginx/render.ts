@@ -225,6 +225,12 @@ export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
   line(2, 'proxy_http_version 1.1;');
   line(2, 'proxy_set_header Host $http_host;');
   line(2, 'proxy_set_header Connection "";');
+  const transform = input.suite.policies.transform;
+  if (transform) {
+    // Request transformation; an empty value makes nginx drop the header.
+    for (const [name, value] of Object.entries(transform.setHeaders)) line(2, `proxy_set_header ${name} "${value.replace(/["\\]/g, '\\$&')}";`);
+    for (const name of transform.removeHeaders) line(2, `proxy_set_header ${name} "";`);
+  }
   for (const d of retryDirectives) line(2, d);
   line(2, '');
   line(2, 'location / {');
@@ -289,7 +295,11 @@ export const nginxTarget: TargetDriver = {
   binary: 'nginx',
   installHint: 'apt-get install nginx-light libnginx-mod-http-js',
   features: NGINX_FEATURES,
-  cannotRender: (policies) => retryStatusesBeyond(policies, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"),
+  cannotRender: (policies) => ({
+    ...retryStatusesBeyond(policies, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"),
+    // proxy_set_header values are expanded: a '$' would read a variable, and nginx has no escape for it.
+    ...(Object.values(policies.transform?.setHeaders ?? {}).some((v) => v.includes('$')) ? { transform: "nginx's proxy_set_header cannot send a literal '$' (values are expanded)" } : {}),
+  }),
   render(input: RenderInput): RenderedConfig {
     return renderNginx(input, binaryOf(this));
   },
