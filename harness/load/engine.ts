@@ -187,7 +187,6 @@ export async function runEngine(opts: EngineOptions): Promise<EngineRun> {
 
   let drained: (() => void) | undefined;
   const busyCount = () => conns.reduce((n, c) => n + (c.busy ? 1 : 0), 0);
-  const inFlight = busyCount;
   const checkDrained = () => {
     if (drained && busyCount() === 0) {
       const d = drained;
@@ -360,7 +359,7 @@ export async function runEngine(opts: EngineOptions): Promise<EngineRun> {
         if (due === Infinity) return finish();
         const gap = t0 + due - performance.now();
         if (gap > SPIN_MS) setTimeout(loop, gap - WAKE_EARLY_MS);
-        else if (gap > NAP_MIN_MS && inFlight() === 0) {
+        else if (gap > NAP_MIN_MS && busyCount() === 0) {
           // Nothing in flight, so no response can be kept waiting: sleep the
           // thread precisely (a futex wait, no CPU) until just before the due
           // time, then poll the last stretch.
