@@ -16,6 +16,7 @@ import type { Suite } from '../suite/suite.ts';
 import type { Endpoint } from '../upstream/types.ts';
 import { SERVED_BY_HEADER } from '../upstream/types.ts';
 import { validConsumers } from '../checks/credentials.ts';
+import { inRateLimitScope, upstreamOf } from '../checks/select.ts';
 import { runEngine } from './engine.ts';
 import { templatesFor, hasSuccess } from './scenario.ts';
 import type { MockProcess } from './mock-process.ts';
@@ -115,11 +116,8 @@ export async function retryUnderLoad(ctx: PolicyContext): Promise<PolicyUnderLoa
 export async function canaryUnderLoad(ctx: PolicyContext): Promise<PolicyUnderLoad> {
   const base = { suite: ctx.suite.name, target: ctx.target, policy: 'canary' as const };
   const c = ctx.suite.policies.canary!;
-  const rl = ctx.suite.policies.rateLimit;
-  const up = ctx.suite.upstreams.find((u) => u.name === c.upstream);
-  const claimed = (id: string) => ctx.suite.upstreams.some((u) => u.name !== c.upstream && u.operations?.includes(id));
-  const mine = (id: string) => (up?.operations ? up.operations.includes(id) : !claimed(id));
-  const op = ctx.spec.operations.find((o) => o.method === 'GET' && hasSuccess(o) && mine(o.id) && !(rl && (!rl.operations || rl.operations.includes(o.id))));
+  // The same routing the mocks and the functional checks use (checks/select.ts).
+  const op = ctx.spec.operations.find((o) => o.method === 'GET' && hasSuccess(o) && upstreamOf(ctx.suite, o) === c.upstream && !inRateLimitScope(ctx.suite.policies, o));
   if (!op) return { ...base, status: 'skipped', message: `no GET operation of ${c.upstream} outside the rate limit`, data: {} };
   const templates = templatesFor(ctx.suite, ctx.spec, { name: 'canary', operations: { [op.id]: 1 } }, ctx.seed);
   const run = await runEngine({
