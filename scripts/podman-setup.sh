@@ -77,7 +77,9 @@ if [ -f "$dir/storage.conf" ] && [ -S "$sock" ]; then
 else
   driver=vfs
   writestorage overlay "$dir/probe.conf"
-  if CONTAINERS_STORAGE_CONF="$dir/probe.conf" podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null | grep -qx overlay; then driver=overlay; fi
+  # Captured, not piped into grep -q: under pipefail an early-exiting reader makes the writer die of SIGPIPE.
+  probed=$(CONTAINERS_STORAGE_CONF="$dir/probe.conf" podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null || true)
+  if [ "$probed" = overlay ]; then driver=overlay; fi
   rm -f "$dir/probe.conf"
   writestorage "$driver" "$dir/storage.conf"
 fi
