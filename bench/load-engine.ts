@@ -1,8 +1,9 @@
 // The load engine measured against its peers in the same run, on the same
 // proxied path (127.0.0.1 only; every run bounded in time):
 //
-//   closed  the engine, wrk and autocannon, 50 connections each, alternating
-//           rounds through HAProxy and nginx: throughput ratios and p99s
+//   closed  the engine, wrk, autocannon and a plain undici Pool loop, 50
+//           connections each, alternating rounds through HAProxy and nginx:
+//           throughput ratios and p99s
 //   open    constant arrival rate at 2,000 and 5,000 req/s through HAProxy:
 //           achieved rate against asked, the engine's own scheduling lag
 //   ceiling the engine straight at the mock upstream (closed, 50 connections)
@@ -33,6 +34,8 @@ import { REPO_ROOT } from '../harness/targets/testing.ts';
 import { processRuntime } from '../harness/runtime/process-runtime.ts';
 import { freePort } from '../harness/runtime/ports.ts';
 import type { Endpoint } from '../harness/upstream/types.ts';
+import { LatencyHistogram } from '../harness/load/histogram.ts';
+import { Pool } from 'undici';
 
 const { values } = parseArgs({
   options: {
@@ -110,6 +113,75 @@ async function engineClosed(ep: { host: string; port: number }, templates: Reque
   return { rps: rec.achievedRate(), p99: rec.latency.percentile(99) };
 }
 
+/**
+ * A plain undici loop, the transport the engine would use if it sat on
+ * undici's Pool: `dispatch` with a minimal handler (undici's cheapest API: no
+ * body stream, no response object), CONNS requests kept in flight, one
+ * connection each, warmed for a second before counting like the engine.
+ */
+async function undiciLoop(url: string, t: RequestTemplate): Promise<Figure> {
+  const { path, headers } = decode(t);
+  const hdrs: Record<string, string> = {};
+  for (const h of headers) {
+    const i = h.indexOf(':');
+    hdrs[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  const pool = new Pool(url, { connections: CONNS, pipelining: 1, keepAliveTimeout: 60_000 });
+  const lat = new LatencyHistogram();
+  let counting = false;
+  let stop = false;
+  let done = 0;
+  let bad = 0;
+  let inflight = 0;
+  let drained: (() => void) | undefined;
+  const one = () => {
+    const t0 = performance.now();
+    let status = 0;
+    inflight++;
+    pool.dispatch(
+      { origin: url, method: 'GET', path, headers: hdrs },
+      {
+        onConnect() {},
+        onHeaders(s: number) {
+          status = s;
+          return true;
+        },
+        onData() {
+          return true;
+        },
+        onComplete() {
+          inflight--;
+          if (counting) {
+            done++;
+            if (status < 200 || status >= 300) bad++;
+            lat.record(performance.now() - t0);
+          }
+          if (!stop) one();
+          else if (inflight === 0) drained?.();
+        },
+        onError() {
+          inflight--;
+          bad++;
+          if (!stop) one();
+          else if (inflight === 0) drained?.();
+        },
+      } as never,
+    );
+  };
+  for (let k = 0; k < CONNS; k++) one();
+  await new Promise((r) => setTimeout(r, 1000));
+  counting = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  counting = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  stop = true;
+  await new Promise<void>((r) => (inflight === 0 ? r() : (drained = r)));
+  await pool.close();
+  if (bad) throw new Error(`undici loop saw ${bad} failed or non-2xx responses`);
+  return { rps: done / elapsed, p99: lat.percentile(99) };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f1 = (x: number) => x.toFixed(1);
 const f2 = (x: number) => x.toFixed(2);
@@ -159,12 +231,19 @@ if (!skip.has('closed')) {
     await using started = await startTargetFor(l, t, upstreams);
     const url = new URL(started.proxy.baseUrl);
     const ep = { host: url.hostname, port: Number(url.port) };
-    const figs: Record<'engine' | 'wrk' | 'autocannon', Figure[]> = { engine: [], wrk: [], autocannon: [] };
+    const figs: Record<'engine' | 'wrk' | 'autocannon' | 'undici', Figure[]> = { engine: [], wrk: [], autocannon: [], undici: [] };
     for (let i = 0; i < ROUNDS; i++) {
       // Rotate the order each round so no tool always goes first.
-      const order = (['engine', 'wrk', 'autocannon'] as const).map((_, k, a) => a[(k + i) % a.length]);
+      const order = (['engine', 'wrk', 'autocannon', 'undici'] as const).map((_, k, a) => a[(k + i) % a.length]);
       for (const tool of order) {
-        const f = tool === 'engine' ? await engineClosed(ep, templates) : tool === 'wrk' ? await wrk(started.proxy.baseUrl, templates[0]) : await autocannon(started.proxy.baseUrl, templates[0]);
+        const f =
+          tool === 'engine'
+            ? await engineClosed(ep, templates)
+            : tool === 'wrk'
+              ? await wrk(started.proxy.baseUrl, templates[0])
+              : tool === 'autocannon'
+                ? await autocannon(started.proxy.baseUrl, templates[0])
+                : await undiciLoop(started.proxy.baseUrl, templates[0]);
         figs[tool].push(f);
       }
     }
@@ -172,7 +251,9 @@ if (!skip.has('closed')) {
     const e = m('engine');
     const w = m('wrk');
     const a = m('autocannon');
-    console.log(`closed through ${t.name}: engine ${f1(e.rps)} req/s (p99 ${f2(e.p99)} ms), wrk ${f1(w.rps)} (p99 ${f2(w.p99)} ms), autocannon ${f1(a.rps)} (p99 ${f2(a.p99)} ms); engine/wrk ${f3(e.rps / w.rps)}, engine/autocannon ${f3(e.rps / a.rps)} (medians of ${ROUNDS}; per round engine ${figs.engine.map((f) => f1(f.rps)).join(', ')}, wrk ${figs.wrk.map((f) => f1(f.rps)).join(', ')}, autocannon ${figs.autocannon.map((f) => f1(f.rps)).join(', ')})`);
+    const u = m('undici');
+    const rounds = (k: keyof typeof figs) => figs[k].map((f) => f1(f.rps)).join(', ');
+    console.log(`closed through ${t.name}: engine ${f1(e.rps)} req/s (p99 ${f2(e.p99)} ms), wrk ${f1(w.rps)} (p99 ${f2(w.p99)} ms), autocannon ${f1(a.rps)} (p99 ${f2(a.p99)} ms), undici Pool loop ${f1(u.rps)} (p99 ${f2(u.p99)} ms); engine/wrk ${f3(e.rps / w.rps)}, engine/autocannon ${f3(e.rps / a.rps)}, undici/wrk ${f3(u.rps / w.rps)} (medians of ${ROUNDS}; per round engine ${rounds('engine')}, wrk ${rounds('wrk')}, autocannon ${rounds('autocannon')}, undici ${rounds('undici')})`);
   }
 }
 

@@ -3,8 +3,10 @@
 // (status line, content-length, chunked, connection: close). This is the
 // generator's hot path: no per-request objects beyond what the engine keeps,
 // so the engine's cost per request stays close to wrk's (see bench/load-engine.ts).
-// The checks use undici (harness/checks/client.ts); undici's Pool measured
-// 0.65 of wrk's throughput here, too slow for a generator sharing two cores.
+// The checks use undici (harness/checks/client.ts); a plain undici Pool loop
+// (dispatch, minimal handler) measured 0.61-0.65 of wrk's throughput through
+// HAProxy here, below autocannon (bench/load-engine.ts runs it as a peer), too
+// slow for a generator sharing two cores with the proxy and the mocks.
 
 import net from 'node:net';
 
