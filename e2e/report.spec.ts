@@ -34,7 +34,7 @@ test.describe('the example report (petstore, seed 1)', () => {
     expect(size).toBeLessThan(2 * 1024 * 1024);
     expect(o.nav.load).toBeLessThan(5000);
     await expect(page.locator('h1')).toContainText('proxyproof report');
-    await expect(page).toHaveTitle(/passed \(10 passed, 0 failed, 2 skipped, 0 not supported\)/);
+    await expect(page).toHaveTitle(/passed \(14 passed, 0 failed, 2 skipped, 0 not supported\)/);
     expect(o.errors).toEqual([]);
     expect(o.requests()).toEqual([]);
   });
@@ -43,7 +43,7 @@ test.describe('the example report (petstore, seed 1)', () => {
     await open(page, page_('example'));
     const matrix = page.locator('table.matrix');
     await expect(matrix.locator('thead th')).toHaveText(['Check', 'petstore / nginx', 'petstore / haproxy']);
-    await expect(matrix.locator('td.st.passed')).toHaveCount(10);
+    await expect(matrix.locator('td.st.passed')).toHaveCount(14);
     await expect(matrix.locator('td.st.skipped')).toHaveCount(2);
     await expect(matrix.locator('tr', { hasText: 'fault' }).locator('td').first()).toHaveText('○ skipped');
   });
@@ -132,9 +132,9 @@ test.describe('a report with failures, load data and a baseline', () => {
   test('the failure filter shows only failures, then everything not passed', async ({ page }) => {
     const o = await open(page, page_('failing'));
     const results = page.locator('article.result');
-    await expect(results).toHaveCount(12);
+    await expect(results).toHaveCount(16);
     const visible = () => page.locator('article.result:visible');
-    await expect(visible()).toHaveCount(12);
+    await expect(visible()).toHaveCount(16);
     await page.locator('label[for="f-failed"]').click();
     await expect(visible()).toHaveCount(3);
     expect(await visible().evaluateAll((as) => as.map((a) => `${a.getAttribute('data-check')}@${a.getAttribute('data-target')}`).sort())).toEqual(['canary@haproxy', 'rateLimit@haproxy', 'retry@nginx']);
@@ -143,7 +143,7 @@ test.describe('a report with failures, load data and a baseline', () => {
     await expect(visible()).toHaveCount(5);
     await expect(page.locator('table.matrix tr.row:visible')).toHaveCount(4);
     await page.locator('label[for="f-all"]').click();
-    await expect(visible()).toHaveCount(12);
+    await expect(visible()).toHaveCount(16);
     // keyboard: the radios are reachable and work without a mouse
     await page.locator('#f-failed').focus();
     await page.keyboard.press('Space');
@@ -176,7 +176,7 @@ test.describe('a report with failures, load data and a baseline', () => {
     const counts = page.locator('#history .history-counts');
     await expect(counts).toHaveAttribute('data-newly-failing', '3');
     await expect(counts).toHaveAttribute('data-fixed', '0');
-    await expect(counts).toHaveAttribute('data-unchanged', '8');
+    await expect(counts).toHaveAttribute('data-unchanged', '12');
     await expect(page.locator('#history tr[data-change="newlyFailing"]')).toHaveCount(3);
     await expect(page.locator('#history tr[data-change="changed"]')).toContainText('not supported');
     const moves = page.locator('#history table.load-moves tbody tr');

@@ -22,6 +22,7 @@ const names: Record<string, RegExp> = {
   canary: /^canary weights for petstore not honoured: /,
   contract: /^contract broken through the proxy: /,
   transform: /^request transformation not applied: /,
+  timeout: /^timeout policy \(request 2000 ms\) not enforced: /,
 };
 
 interface Mutant {

@@ -23,6 +23,22 @@ describe('retry on a status the proxy cannot retry', () => {
     expect(getTarget('haproxy')!.cannotRender!({ retry: { attempts: 1, on: [502], methods: ['GET'] } })).toEqual({});
   });
 
+  it('a timeout whose tries do not fit in it, where the read timeout is per try (pure)', () => {
+    const timeout = { requestMs: 1000, status: [504] };
+    const retry = { attempts: 2, on: [502], methods: ['GET' as const], perTryTimeoutMs: 500 };
+    expect(getTarget('haproxy')!.cannotRender!({ timeout, retry }).timeout).toBe("HAProxy's read timeout applies per try and it retries a timed-out try; nothing bounds the tries together: 3 tries x 500 ms = 1500 ms, over the 1000 ms request timeout");
+    expect(getTarget('haproxy')!.cannotRender!({ timeout: { ...timeout, requestMs: 1500 }, retry })).toEqual({});
+    // Without a per-try timeout HAProxy does not retry on response-timeout; Kong always does.
+    expect(getTarget('haproxy')!.cannotRender!({ timeout, retry: { ...retry, perTryTimeoutMs: undefined } })).toEqual({});
+    expect(getTarget('kong')!.cannotRender!({ timeout, retry: { ...retry, perTryTimeoutMs: undefined } }).timeout).toMatch(/^Kong's read timeout applies per try .* 3 tries x 1000 ms = 3000 ms/);
+    expect(getTarget('kong')!.cannotRender!({ timeout })).toEqual({});
+    // One read_timeout per Kong service: a 500 ms per try for GETs would cut a POST's only try.
+    expect(getTarget('kong')!.cannotRender!({ timeout, retry: { ...retry, attempts: 1 } }).timeout).toBe('Kong has one read_timeout per service for every method: the 500 ms per try of retried GET would cut the single try of other methods before the 1000 ms request timeout');
+    // nginx bounds the tries together (proxy_next_upstream_timeout); Envoy's route timeout covers them.
+    expect(getTarget('nginx')!.cannotRender!({ timeout, retry }).timeout).toBeUndefined();
+    expect(getTarget('envoy')!.cannotRender?.({ timeout, retry })?.timeout).toBeUndefined();
+  });
+
   it('rendered nginx and HAProxy configs: the retry check is notSupported, the others still run', { timeout: 60_000 }, async () => {
     const doc = parse(readFileSync(join(root, 'suites', 'petstore.suite.yaml'), 'utf8'));
     doc.spec = join(root, 'openapi', 'petstore.yaml');

@@ -29,7 +29,7 @@ export interface CheckContext {
 
 export interface Check {
   /** Short name, used in reports and --check filters. */
-  name: 'auth' | 'rateLimit' | 'retry' | 'canary' | 'contract' | 'fault' | 'transform';
+  name: 'auth' | 'rateLimit' | 'retry' | 'canary' | 'contract' | 'fault' | 'transform' | 'timeout';
   description: string;
   /** The policy this check needs; without it the check is skipped. */
   policy: keyof Policies;

@@ -9,8 +9,9 @@ import { canaryCheck } from './canary.ts';
 import { rateLimitCheck } from './rate-limit.ts';
 import { faultCheck } from './fault.ts';
 import { transformCheck } from './transform.ts';
+import { timeoutCheck } from './timeout.ts';
 
-export const checks: readonly Check[] = [authCheck, contractCheck, transformCheck, retryCheck, canaryCheck, faultCheck, rateLimitCheck];
+export const checks: readonly Check[] = [authCheck, contractCheck, transformCheck, retryCheck, timeoutCheck, canaryCheck, faultCheck, rateLimitCheck];
 
 export function checkNamed(name: string): Check | undefined {
   return checks.find((c) => c.name === name);

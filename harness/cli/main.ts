@@ -25,10 +25,11 @@ export interface Io {
 export const HELP = `proxyproof ${VERSION}: prove that API gateways enforce the policies you configured
 
 Usage:
-  proxyproof run <suite...> [--target name]... [--report-dir dir] [--seed N] [--runtime process|container] [--image ref] [--baseline report.json]
+  proxyproof run <suite...> [--target name]... [--check name]... [--report-dir dir] [--seed N] [--runtime process|container] [--image ref] [--baseline report.json]
       Run every check of the suites against their targets (proxies) and write
       report.json, junit.xml and index.html to --report-dir (default: reports).
-      --target limits the run to the named targets (repeatable).
+      --target limits the run to the named targets (repeatable); --check to the
+      named checks (repeatable: auth, contract, transform, retry, timeout, canary, fault, rateLimit).
       --seed N (0..4294967295) reproduces a previous run's requests.
       --runtime container runs each proxy as a container (Docker or Podman via
       DOCKER_HOST); --image overrides the image of every target.
@@ -65,6 +66,7 @@ class UsageError extends Error {}
 
 const OPTIONS = {
   target: { type: 'string', multiple: true },
+  check: { type: 'string', multiple: true },
   'report-dir': { type: 'string' },
   seed: { type: 'string' },
   runtime: { type: 'string' },
@@ -82,7 +84,7 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 const ALLOWED: Record<string, OptionName[]> = {
-  run: ['target', 'report-dir', 'seed', 'runtime', 'image', 'baseline'],
+  run: ['target', 'check', 'report-dir', 'seed', 'runtime', 'image', 'baseline'],
   doctor: [],
   load: ['target', 'report-dir', 'seed', 'rate', 'connections', 'duration'],
   k6: ['target', 'seed', 'run'],
@@ -159,10 +161,15 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       if (!reportDir) throw new UsageError('--report-dir needs a folder');
       if (values.baseline === '') throw new UsageError('--baseline needs a report.json file');
       if (values.baseline !== undefined && !existsSync(values.baseline)) throw new UsageError(`--baseline ${values.baseline}: no such file`);
+      const { checks: known } = await import('../checks/checks.ts');
+      for (const c of values.check ?? []) {
+        if (!known.some((k) => k.name === c)) throw new UsageError(`--check ${c}: no such check (checks: ${known.map((k) => k.name).join(', ')})`);
+      }
       const { runSuites } = await import('../run/run-suite.ts');
       const { report, exitCode } = await runSuites({
         suites: args,
         targets: values.target,
+        checks: values.check,
         reportDir,
         seed,
         runtime,

@@ -211,7 +211,7 @@ class Importer {
       this.setRetry(res, where, istioDefaultRetry(), false);
     }
 
-    if (r.timeout !== undefined) this.note(res, 'unexpressed', `${where}: timeout ${String(r.timeout)} has no proxyproof check`);
+    if (r.timeout !== undefined) this.vsTimeout(res, where, r.timeout, matches);
     for (const k of ['mirror', 'mirrorPercentage', 'mirrors', 'rewrite', 'redirect', 'directResponse', 'headers', 'corsPolicy', 'delegate']) {
       if (r[k] !== undefined) this.note(res, 'unexpressed', `${where}: ${k} has no proxyproof check`);
     }
@@ -261,6 +261,20 @@ class Importer {
       this.note(res, 'default', `${where}: no retries given: Istio's default retry policy applies (attempts ${ISTIO_DEFAULT_RETRY.attempts}, retryOn "${ISTIO_DEFAULT_RETRY.retryOn}", retriable status codes ${ISTIO_DEFAULT_RETRY.retriableStatusCodes.join(', ')}, every method)`);
       this.retryNotes(res, where, retryOnStatuses(ISTIO_DEFAULT_RETRY.retryOn, ISTIO_DEFAULT_RETRY.retriableStatusCodes));
     }
+  }
+
+  /** The route's timeout (all tries together, as Envoy's route timeout): one per suite, on the default route. */
+  private vsTimeout(res: string, where: string, value: unknown, matches: Obj[]): void {
+    if (typeof value === 'string' && /^0+(\.0+)?(ms|s|m|h)$/.test(value.trim())) {
+      return this.note(res, 'info', `${where}: timeout ${value} turns the timeout off (Istio's default): nothing to check`);
+    }
+    const ms = protoDurationMs(value);
+    if (ms === undefined) return this.note(res, 'unexpressed', `${where}: timeout ${String(value)} is not a duration`);
+    if (matches.length > 0) return this.note(res, 'unexpressed', `${where}: timeout ${String(value)} under match ${describeMatches(matches)}: proxyproof checks one timeout per suite, on the default route`);
+    if (ms < 100 || ms > 30_000) return this.note(res, 'unexpressed', `${where}: timeout ${String(value)} is outside what the timeout check drives (100ms..30s)`);
+    const current = this.result.policies.timeout;
+    if (current && current.requestMs !== ms) return this.note(res, 'conflict', `${where}: timeout ${String(value)}: one timeout per suite; ${current.requestMs} ms stays`);
+    this.result.policies.timeout = { requestMs: ms, status: [504] };
   }
 
   private setCanary(res: string, canary: CanaryPolicy): void {

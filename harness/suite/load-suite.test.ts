@@ -51,6 +51,7 @@ function expected(dir: string): Suite {
       canary: { upstream: 'petstore', weights: { v1: 90, v2: 10 }, tolerance: 0.05, alpha: 1e-4, maxRequests: 6400 },
       contract: {},
       transform: { setHeaders: { 'X-Gateway': 'proxyproof' }, removeHeaders: ['X-Internal-Debug'] },
+      timeout: { requestMs: 2000, status: [504] },
     },
     load: {
       scenarios: [{ name: 'steady', executor: 'constant-arrival-rate', timeUnitMs: 1000, rate: 2000, durationMs: 10_000, operations: { showPetById: 1 }, consumers: ['alice'] }],
@@ -193,7 +194,9 @@ describe('malformed suites: one line naming file and line', () => {
     ['duplicate key', edit({ 7: '  alice: { apiKey: other-key }' }), 'line 7: YAML syntax: Map keys must be unique'],
     ['unknown top-level key', edit({}, ['extras: 1']), "line 17: unknown top-level key 'extras' (expected one of name, spec, upstreams, consumers, targets, policies, load)"],
     ['unknown nested key', edit({ 14: '  retry: { attempt: 2, on: [502] }' }), "line 14: policies.retry: unknown key 'attempt' (expected one of attempts, on, methods, perTryTimeout)"],
-    ['unknown policy', edit({}, ['  cache: {}']), "line 17: policies: unknown key 'cache' (expected one of auth, rateLimit, retry, canary, contract, from, fault, transform)"],
+    ['unknown policy', edit({}, ['  cache: {}']), "line 17: policies: unknown key 'cache' (expected one of auth, rateLimit, retry, canary, contract, from, fault, transform, timeout)"],
+    ['timeout out of range', edit({}, ['  timeout: { request: 45s }']), 'line 17: policies.timeout.request: 45s is outside 100ms..30s'],
+    ['timeout status not a status', edit({}, ['  timeout: { request: 2s, status: [5040] }']), 'line 17: policies.timeout.status[0] must be <= 599'],
     ['wrong type (flow)', edit({ 14: '  retry: { attempts: two, on: [502] }' }), 'line 14: policies.retry.attempts must be integer'],
     ['wrong type (block, exact line)', edit({ 14: ['  retry:', '    on: [502]', '    attempts: 2.5'] }), 'line 16: policies.retry.attempts must be integer'],
     ['wrong type in a list', edit({ 14: ['  retry:', '    attempts: 2', '    on:', '      - 502', '      - five'] }), 'line 18: policies.retry.on[1] must be integer'],

@@ -15,7 +15,7 @@ import type {
   AuthPolicy,
   CanaryPolicy,
   Consumer,
-  FaultPolicy, TransformPolicy,
+  FaultPolicy, TransformPolicy, TimeoutPolicy,
   ContractPolicy,
   Credential,
   JwtSettings,
@@ -381,6 +381,14 @@ export async function loadSuite(file: string, options: LoadSuiteOptions = {}): P
     const clash = remove.find((h) => Object.keys(set).some((k) => k.toLowerCase() === h.toLowerCase()));
     if (clash) at(['policies', 'transform', 'request', 'removeHeaders', remove.indexOf(clash)], `${clash} is both set and removed`);
     policies.transform = { setHeaders: { ...set }, removeHeaders: [...remove] } satisfies TransformPolicy;
+  }
+
+  if (p.timeout) {
+    const t = obj(p.timeout);
+    const requestMs = duration(['policies', 'timeout', 'request'], t.request as string);
+    // Bounded so the check's slow upstream (a little past the timeout) stays short.
+    if (requestMs < 100 || requestMs > 30_000) at(['policies', 'timeout', 'request'], `${t.request as string} is outside 100ms..30s`);
+    policies.timeout = { requestMs, status: (t.status as number[] | undefined) ?? [504] } satisfies TimeoutPolicy;
   }
 
   // policies.from: Istio / Gateway API / Kong files imported as expectations; explicit policies win.

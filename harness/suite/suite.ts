@@ -104,6 +104,17 @@ export interface TransformPolicy {
   removeHeaders: string[];
 }
 
+/**
+ * Request timeout: the longest the proxy waits for the upstream's answer to
+ * one request, all tries included (Istio's VirtualService `timeout`, Envoy's
+ * route timeout, Kong's service read_timeout); past it the client gets `status`.
+ */
+export interface TimeoutPolicy {
+  requestMs: number;
+  /** Statuses a timed-out request may get. Default [504]. */
+  status: number[];
+}
+
 export interface FaultPolicy {
   rules: FaultRule[];
 }
@@ -124,6 +135,7 @@ export interface Policies {
   contract?: ContractPolicy;
   fault?: FaultPolicy;
   transform?: TransformPolicy;
+  timeout?: TimeoutPolicy;
 }
 
 export interface Suite {

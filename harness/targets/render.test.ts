@@ -141,9 +141,31 @@ for (const [driver, dir] of [
   }
 }
 
+describe('the timeout policy in rendered configs', () => {
+  it('nginx: tries bounded together, one-try methods get the whole timeout', () => {
+    const conf = nginxTarget.render(exampleInput(workdir(), listen)).files['nginx.conf'];
+    expect(conf).toContain('proxy_next_upstream_timeout 2000ms;');
+    expect(conf).toMatch(/location @pp_once \{\n\s+proxy_next_upstream off;\n\s+proxy_read_timeout 2000ms;/);
+    // Without a retry policy the read timeout is the request timeout.
+    const input = exampleInput(workdir(), listen);
+    delete input.suite.policies.retry;
+    const plain = nginxTarget.render(input).files['nginx.conf'];
+    expect(plain).toContain('proxy_read_timeout 2000ms;');
+    expect(plain).not.toContain('proxy_next_upstream_timeout');
+  });
+  it('HAProxy: per-try timeout server for retried GETs, the whole timeout for other methods', () => {
+    const cfg = haproxyTarget.render(exampleInput(workdir(), listen)).files['haproxy.cfg'];
+    expect(cfg).toContain('timeout server 500ms');
+    expect(cfg).toContain('http-request set-timeout server 2000ms if !{ method GET }');
+    const input = exampleInput(workdir(), listen);
+    delete input.suite.policies.retry;
+    expect(haproxyTarget.render(input).files['haproxy.cfg']).toMatch(/retries 0\n\s+timeout server 2000ms/);
+  });
+});
+
 describe('user configs', () => {
   it('finds the fixtures and all mutants', () => {
-    expect(fixtures).toHaveLength(14);
+    expect(fixtures).toHaveLength(16);
   });
 
   it.each(fixtures.map(([d, f]) => [d.name, path.relative(REPO_ROOT, f), d, f] as const))(
@@ -156,7 +178,7 @@ describe('user configs', () => {
       expect(res.status).toBe(0);
       if (rel.includes('mutants')) {
         const first = (await import('node:fs')).readFileSync(file, 'utf8').split('\n')[0];
-        expect(first).toMatch(/^# mutant: (auth|rateLimit|retry|canary|contract|transform) — \S/);
+        expect(first).toMatch(/^# mutant: (auth|rateLimit|retry|canary|contract|transform|timeout) — \S/);
       }
     },
   );

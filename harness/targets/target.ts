@@ -19,7 +19,8 @@ export type Feature =
   | 'canary.weights'
   | 'contract'
   | 'fault.abort'
-  | 'transform.headers';
+  | 'transform.headers'
+  | 'timeout.request';
 
 export interface RenderInput {
   suite: Suite;

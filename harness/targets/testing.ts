@@ -56,6 +56,7 @@ export function exampleSuite(): Suite {
       retry: { attempts: 2, on: [502, 503, 504], methods: ['GET'], perTryTimeoutMs: 500 },
       canary: { upstream: 'petstore', weights: { v1: 90, v2: 10 }, tolerance: 0.05, alpha: 1e-4, maxRequests: 6400 },
       contract: {},
+      timeout: { requestMs: 2000, status: [504] },
     },
   };
 }

@@ -7,7 +7,8 @@
 //    weighted_clusters, which Envoy picks at random per request;
 //  - retry_policy as istiod writes it (retry_on, num_retries, per_try_timeout,
 //    retriable_status_codes, previous_hosts predicate, host_selection_retry_max_attempts 5)
-//    on the routes of the retried methods; route timeout 0s (Istio's default: none);
+//    on the routes of the retried methods; route timeout from the suite's timeout
+//    (all tries together), else 0s (Istio's default: none);
 //    include_request_attempt_count, as istiod sets it: x-envoy-attempt-count reaches the upstream;
 //  - fault abort per route (envoy.filters.http.fault), header-matched;
 //  - JWT: jwt_authn (missing token allowed through, invalid -> 401) plus RBAC
@@ -37,6 +38,7 @@ export const ENVOY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'contract',
   'fault.abort',
   'transform.headers',
+  'timeout.request',
 ]);
 
 /** Request transformation on the virtual host: headers set (overwriting the client's; % is a command operator, so doubled) and removed. */
@@ -98,6 +100,7 @@ export function renderEnvoyBootstrap(input: RenderInput): J {
   const canary = input.suite.policies.canary;
   const faults = input.suite.policies.fault?.rules ?? [];
   const retry = retryPolicy(plan);
+  const timeout = input.suite.policies.timeout;
   const rl = plan.rateLimit?.by === 'global' ? plan.rateLimit : undefined;
 
   // Clusters: one per upstream version, endpoints = the mock replicas.
@@ -129,7 +132,8 @@ export function renderEnvoyBootstrap(input: RenderInput): J {
   };
 
   const routes: J[] = plan.ops.map((o) => {
-    const action: J = { ...routeTarget(o.upstream), timeout: '0s' };
+    // Route timeout: all tries together, as Istio's VirtualService timeout (0s, none, when silent).
+    const action: J = { ...routeTarget(o.upstream), timeout: timeout ? seconds(timeout.requestMs) : '0s' };
     if (retry && plan.retry!.methods.includes(o.op.method)) action.retry_policy = retry;
     const perFilter: J = {};
     const fault = faults.find((f) => f.upstream === o.upstream);

@@ -2,7 +2,7 @@
 // user's config with placeholders.
 
 import path from 'node:path';
-import { HAPROXY_FEATURES, HAPROXY_RETRY_STATUSES, retryStatusesBeyond } from '../features.ts';
+import { HAPROXY_FEATURES, HAPROXY_RETRY_STATUSES, retryStatusesBeyond, timeoutOverTries } from '../features.ts';
 import { readUserConfig } from '../placeholders.ts';
 import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
 import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
@@ -192,6 +192,7 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
   if (plan.upstreams[0]) line(1, `default_backend be_${plan.upstreams[0].name}`);
 
   const retry = plan.retry;
+  const timeout = input.suite.policies.timeout;
   for (const u of plan.upstreams) {
     line(0, '');
     line(0, `backend be_${u.name}`);
@@ -215,8 +216,14 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
         line(1, `http-request disable-l7-retry if !{ method ${retry.methods.join(' ')} }`);
       }
       if (retry.perTryTimeoutMs !== undefined) line(1, `timeout server ${ms(retry.perTryTimeoutMs)}`);
+      else if (timeout) line(1, `timeout server ${ms(timeout.requestMs)}`);
+      if (timeout && retry.perTryTimeoutMs !== undefined && !ALL_METHODS.every((m) => retry.methods.includes(m))) {
+        // Methods that are not retried get one try: the whole request timeout.
+        line(1, `http-request set-timeout server ${ms(timeout.requestMs)} if !{ method ${retry.methods.join(' ')} }`);
+      }
     } else {
       line(1, 'retries 0');
+      if (timeout) line(1, `timeout server ${ms(timeout.requestMs)}`);
     }
     for (const s of u.servers) {
       line(1, `server ${u.name}-${s.version}-${s.replica} ${s.endpoint.host}:${s.endpoint.port} weight ${s.weight * ringScale}`);
@@ -236,7 +243,11 @@ export const haproxyTarget: TargetDriver = {
   binary: 'haproxy',
   installHint: 'apt-get install haproxy',
   features: HAPROXY_FEATURES,
-  cannotRender: (policies) => retryStatusesBeyond(policies, HAPROXY_RETRY_STATUSES, "HAProxy's retry-on"),
+  cannotRender: (policies) => ({
+    ...retryStatusesBeyond(policies, HAPROXY_RETRY_STATUSES, "HAProxy's retry-on"),
+    // Only with a per-try timeout does HAProxy retry on response-timeout.
+    ...timeoutOverTries(policies, 'HAProxy', policies.retry?.perTryTimeoutMs, policies.retry?.attempts ?? 0),
+  }),
   render(input: RenderInput): RenderedConfig {
     return renderHaproxy(input, binaryOf(this));
   },

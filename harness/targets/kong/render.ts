@@ -17,7 +17,9 @@
 //    windows are second, minute, hour, day, month, year only;
 //  - Kong retries (service.retries) only connection failures and timeouts, never
 //    an HTTP 5xx: 'retry.status' is not a Kong feature, the retry check says
-//    "not supported" with that reason;
+//    "not supported" with that reason; read_timeout is per try and a timed-out
+//    try is retried, so a request timeout holds only when the tries fit in it;
+//    a timed-out request gets 504;
 //  - jwt picks the consumer by the token's iss (key_claim_name), so a bearer
 //    policy needs jwt.issuer.
 
@@ -28,7 +30,9 @@ import { parse, stringify } from 'yaml';
 import { InputError } from '../../errors.ts';
 import type { Feature, RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
 import { readUserConfig } from '../placeholders.ts';
-import { makePlan } from '../plan.ts';
+import { ALL_METHODS, makePlan } from '../plan.ts';
+import type { Policies } from '../../suite/suite.ts';
+import { timeoutOverTries } from '../features.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -42,6 +46,7 @@ export const KONG_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'canary.weights',
   'contract',
   'transform.headers',
+  'timeout.request',
 ]);
 
 export const KONG_IMAGE = 'kong:3.9';
@@ -153,7 +158,8 @@ export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
       protocol: 'http',
       retries: plan.retry?.attempts ?? 0,
       connect_timeout: 2000,
-      read_timeout: plan.retry?.perTryTimeoutMs ?? 30_000,
+      // read_timeout is per try (Kong retries a timed-out try): a per-try timeout wins, else the request timeout.
+      read_timeout: plan.retry?.perTryTimeoutMs ?? input.suite.policies.timeout?.requestMs ?? 30_000,
       write_timeout: 30_000,
       routes: plan.ops
         .filter((o) => o.upstream === u.name)
@@ -276,11 +282,20 @@ export function kongFromUserConfig(input: RenderInput, configFile: string, bin =
   };
 }
 
+/** Kong has one read_timeout per service, for every method: a per-try timeout shorter than the request timeout cuts the single try of methods that are not retried. */
+function kongOneReadTimeout(policies: Policies): Partial<Record<keyof Policies, string>> {
+  const t = policies.timeout;
+  const r = policies.retry;
+  if (!t || !r || r.perTryTimeoutMs === undefined || r.perTryTimeoutMs >= t.requestMs || ALL_METHODS.every((m) => r.methods.includes(m))) return {};
+  return { timeout: `Kong has one read_timeout per service for every method: the ${r.perTryTimeoutMs} ms per try of retried ${r.methods.join(', ')} would cut the single try of other methods before the ${t.requestMs} ms request timeout` };
+}
+
 export const kongTarget: TargetDriver = {
   name: 'kong',
   binary: 'kong',
   installHint: `Kong runs here only as a container: --runtime container with image ${KONG_IMAGE} (or your own via --image / targets.kong.image)`,
   features: KONG_FEATURES,
+  cannotRender: (policies) => ({ ...timeoutOverTries(policies, 'Kong', policies.retry?.perTryTimeoutMs ?? policies.timeout?.requestMs, policies.retry?.attempts ?? 0), ...kongOneReadTimeout(policies) }),
   unsupportedBecause: {
     'retry.status': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',
     'retry.methods': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',

@@ -209,6 +209,17 @@ export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
   } else {
     retryDirectives.push('proxy_next_upstream off;');
   }
+  // Request timeout. proxy_read_timeout is per try (and between reads), so with
+  // retries proxy_next_upstream_timeout bounds the whole request; a per-try
+  // timeout, when set, stays the read timeout of each retried try.
+  const timeout = input.suite.policies.timeout;
+  if (timeout) {
+    if (retry?.perTryTimeoutMs === undefined) {
+      retryDirectives.push(`proxy_read_timeout ${ms(timeout.requestMs)};`);
+      retryDirectives.push(`proxy_send_timeout ${ms(timeout.requestMs)};`);
+    }
+    if (retry) retryDirectives.push(`proxy_next_upstream_timeout ${ms(timeout.requestMs)};`);
+  }
 
   const access = (indent: number) => {
     if (rl) line(indent, `limit_req zone=pp_rl burst=${Math.max(0, rl.limit - 1)} nodelay;`);
@@ -252,6 +263,8 @@ export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
   if (methodsRegex) {
     line(2, 'location @pp_once {');
     line(3, 'proxy_next_upstream off;');
+    // One try: it gets the whole request timeout, not the per-try one.
+    if (timeout) line(3, `proxy_read_timeout ${ms(timeout.requestMs)};`);
     if (rl) line(3, 'error_page 429 = @pp_429;');
     access(3);
     line(3, 'proxy_pass http://$pp_upstream;');
