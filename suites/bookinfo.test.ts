@@ -1,6 +1,7 @@
 // Istio's bookinfo policies, imported as expectations, against HAProxy on
 // this machine: every reviews split (90/10, 80/20, 50/50), the ratings fault
-// abort, Istio's default retry and a retry VirtualService pass on a config
+// abort, Istio's default retry, a retry VirtualService and the request-timeouts
+// VirtualService pass on a config
 // rendered from them; each mutant under fixtures/haproxy/mutants-bookinfo/
 // (first line "# mutant: <check> — <what>") is caught by its check.
 
@@ -71,14 +72,30 @@ describe('bookinfo expectations on HAProxy (rendered)', () => {
     }
   });
 
+  it('the request-timeouts VirtualService (reviews v2, timeout 0.5s) imports and passes', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-'));
+    try {
+      const file = suiteWith(dir, 'timeout', (d) => {
+        d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-timeout.yaml')];
+      });
+      const { report, exitCode } = await run(file, dir, ['timeout']);
+      const r = report.results.find((x) => x.check === 'timeout')!;
+      expect(r.status, r.message).toBe('passed');
+      expect(r.message).toMatch(/^getReviews: a slow upstream ended with 504 after \d+ ms \(timeout 500 ms\)/);
+      expect(exitCode).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const mutants = readdirSync(mutantDir).filter((f) => f.endsWith('.cfg')).sort().map((f) => {
     const m = /^#\s*mutant:\s*(\w+)\s+—\s+(.+)$/.exec(readFileSync(join(mutantDir, f), 'utf8').split('\n')[0]);
     if (!m) throw new Error(`${f}: first line must be "# mutant: <check> — <what is broken>"`);
     return { file: join(mutantDir, f), check: m[1], why: m[2] };
   });
 
-  it('there are mutants for the imported canary, retry and fault', () => {
-    expect(new Set(mutants.map((m) => m.check))).toEqual(new Set(['canary', 'retry', 'fault']));
+  it('there are mutants for the imported canary, retry, fault and timeout', () => {
+    expect(new Set(mutants.map((m) => m.check))).toEqual(new Set(['canary', 'retry', 'fault', 'timeout']));
   });
 
   for (const m of mutants) {
@@ -87,6 +104,8 @@ describe('bookinfo expectations on HAProxy (rendered)', () => {
       try {
         const file = suiteWith(dir, 'mutant', (d) => {
           d.targets = { haproxy: { config: m.file } };
+          // The timeout mutant breaks the request-timeouts VirtualService, which the example suite does not import.
+          if (m.check === 'timeout') d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-timeout.yaml')];
         });
         const { report, exitCode } = await run(file, dir, [m.check]);
         const r = report.results.find((x) => x.check === m.check)!;

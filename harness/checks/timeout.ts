@@ -14,7 +14,7 @@ import type { Check, CheckContext } from './check.ts';
 import { authSchemeOf, validConsumers } from './credentials.ts';
 import { curlOf, exchangeOf, type Sent } from './client.ts';
 import { generateRequest } from '../spec/generate-request.ts';
-import { hasSuccessResponse, inRateLimitScope, preferUnlimited } from './select.ts';
+import { hasSuccessResponse, inRateLimitScope, preferUnlimited, upstreamOf } from './select.ts';
 import type { Exchange } from '../run/result.ts';
 import type { Operation } from '../spec/model.ts';
 import type { Policies } from '../suite/suite.ts';
@@ -49,7 +49,10 @@ export const timeoutCheck: Check = {
   async run(ctx: CheckContext) {
     const policy = ctx.policies.timeout!;
     const retry = ctx.policies.retry;
-    const candidates = preferUnlimited(ctx.policies, ctx.operations).filter(hasSuccessResponse);
+    const all = preferUnlimited(ctx.policies, ctx.operations).filter(hasSuccessResponse);
+    // An imported timeout names its upstream: drive one of its operations.
+    const own = policy.upstream ? all.filter((o) => upstreamOf(ctx.suite, o) === policy.upstream) : all;
+    const candidates = own.length ? own : all;
     const notRetried = (op: Operation) => !retry || !retry.methods.includes(op.method);
     const op = candidates.find((o) => notRetried(o) && !inRateLimitScope(ctx.policies, o))
       ?? candidates.find((o) => !inRateLimitScope(ctx.policies, o))

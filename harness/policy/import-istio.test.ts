@@ -113,14 +113,14 @@ ${http}`, { file: 'vs.yaml', upstreams: [{ name: 'reviews', versions: ['v1', 'v2
 
   it('on the default route: a timeout expectation (all tries together, 504)', () => {
     const r = vs('  - route: [{ destination: { host: reviews, subset: v1 } }]\n    timeout: 1.5s\n');
-    expect(r.policies.timeout).toEqual({ requestMs: 1500, status: [504] });
+    expect(r.policies.timeout).toEqual({ requestMs: 1500, status: [504], upstream: 'reviews' });
     expect(r.notes.some((n) => /timeout/.test(n.message))).toBe(false);
   });
 
   it('0s is off, under a match it is listed, a second different one is a conflict', () => {
     expect(vs('  - route: [{ destination: { host: reviews } }]\n    timeout: 0s\n').notes.some((n) => n.kind === 'info' && /timeout 0s turns the timeout off/.test(n.message))).toBe(true);
     const m = vs('  - match: [{ headers: { end-user: { exact: jason } } }]\n    route: [{ destination: { host: reviews, subset: v2 } }]\n    timeout: 3s\n  - route: [{ destination: { host: reviews, subset: v1 } }]\n    timeout: 2s\n');
-    expect(m.policies.timeout).toEqual({ requestMs: 2000, status: [504] });
+    expect(m.policies.timeout).toEqual({ requestMs: 2000, status: [504], upstream: 'reviews' });
     expect(m.notes.some((n) => n.kind === 'unexpressed' && /http\[0\]: timeout 3s under match/.test(n.message))).toBe(true);
     const two = vs('  - route: [{ destination: { host: reviews } }]\n    timeout: 2s\n  - route: [{ destination: { host: reviews } }]\n    timeout: 4s\n');
     expect(two.policies.timeout?.requestMs).toBe(2000);

@@ -211,7 +211,7 @@ class Importer {
       this.setRetry(res, where, istioDefaultRetry(), false);
     }
 
-    if (r.timeout !== undefined) this.vsTimeout(res, where, r.timeout, matches);
+    if (r.timeout !== undefined) this.vsTimeout(res, host, where, r.timeout, matches);
     for (const k of ['mirror', 'mirrorPercentage', 'mirrors', 'rewrite', 'redirect', 'directResponse', 'headers', 'corsPolicy', 'delegate']) {
       if (r[k] !== undefined) this.note(res, 'unexpressed', `${where}: ${k} has no proxyproof check`);
     }
@@ -264,7 +264,7 @@ class Importer {
   }
 
   /** The route's timeout (all tries together, as Envoy's route timeout): one per suite, on the default route. */
-  private vsTimeout(res: string, where: string, value: unknown, matches: Obj[]): void {
+  private vsTimeout(res: string, host: string, where: string, value: unknown, matches: Obj[]): void {
     if (typeof value === 'string' && /^0+(\.0+)?(ms|s|m|h)$/.test(value.trim())) {
       return this.note(res, 'info', `${where}: timeout ${value} turns the timeout off (Istio's default): nothing to check`);
     }
@@ -274,7 +274,9 @@ class Importer {
     if (ms < 100 || ms > 30_000) return this.note(res, 'unexpressed', `${where}: timeout ${String(value)} is outside what the timeout check drives (100ms..30s)`);
     const current = this.result.policies.timeout;
     if (current && current.requestMs !== ms) return this.note(res, 'conflict', `${where}: timeout ${String(value)}: one timeout per suite; ${current.requestMs} ms stays`);
-    this.result.policies.timeout = { requestMs: ms, status: [504] };
+    const upstream = this.upstreamFor(host);
+    if ((this.ctx.upstreams?.length ?? 0) > 1) this.note(res, 'info', `${where}: timeout ${String(value)} of ${upstream}: one timeout per suite, so rendered configs apply it to every upstream; the check drives an operation of ${upstream}`);
+    this.result.policies.timeout = { requestMs: ms, status: [504], upstream };
   }
 
   private setCanary(res: string, canary: CanaryPolicy): void {

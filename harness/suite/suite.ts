@@ -113,6 +113,12 @@ export interface TimeoutPolicy {
   requestMs: number;
   /** Statuses a timed-out request may get. Default [504]. */
   status: number[];
+  /**
+   * The upstream the timeout came from (an imported VirtualService's host): the
+   * check drives one of its operations. Rendered configs apply the timeout to
+   * every upstream (one timeout per suite).
+   */
+  upstream?: string;
 }
 
 export interface FaultPolicy {

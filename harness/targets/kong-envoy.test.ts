@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importIstio } from '../policy/import-istio.ts';
 import { parse } from 'yaml';
 import { loadSuite } from '../suite/load-suite.ts';
 import { loadSpec } from '../spec/load-spec.ts';
@@ -116,6 +117,21 @@ describe('Kong renders for a suite that names a Redis', () => {
     const rl = plugins.find((p: any) => p.name === 'rate-limiting');
     expect(rl.config).toMatchObject({ policy: 'redis', redis: { host: '127.0.0.1', port: 6379, database: 2 }, second: 5 });
     expect(validateKongConfig(doc)).toEqual([]);
+  });
+});
+
+describe('a VirtualService timeout, imported, renders as the Envoy route timeout', () => {
+  it('every route of the upstream gets it (all tries together); still valid against the protos', async () => {
+    const input = await inputFor(path.join(suitesDir, 'bookinfo-reviews.suite.yaml'));
+    const vs = 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: reviews }\nspec:\n  hosts: [reviews]\n  http:\n  - route: [{ destination: { host: reviews, subset: v1 } }]\n    timeout: 1.5s\n';
+    const imported = importIstio(vs, { file: 'vs.yaml', upstreams: input.suite.upstreams });
+    expect(imported.policies.timeout).toEqual({ requestMs: 1500, status: [504], upstream: 'reviews' });
+    input.suite.policies.timeout = imported.policies.timeout;
+    const boot = renderEnvoyBootstrap(input) as any;
+    const routes = boot.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts.flatMap((h: any) => h.routes).filter((r: any) => r.route);
+    expect(routes.length).toBeGreaterThan(0);
+    for (const r of routes) expect(r.route.timeout).toBe('1.5s');
+    expect(validateEnvoyBootstrap(boot)).toEqual([]);
   });
 });
 
