@@ -1,13 +1,13 @@
 // Istio's bookinfo policies, imported as expectations, against HAProxy on
 // this machine: every reviews split (90/10, 80/20, 50/50), the ratings fault
-// abort, Istio's default retry, a retry VirtualService and the request-timeouts
-// VirtualService pass on a config
+// abort and delay, Istio's default retry, a retry VirtualService and the
+// request-timeouts VirtualService pass on a config
 // rendered from them; each mutant under fixtures/haproxy/mutants-bookinfo/
 // (first line "# mutant: <check> — <what>") is caught by its check.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -17,6 +17,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const base = join(root, 'suites', 'bookinfo-reviews.suite.yaml');
 const istio = join(root, 'fixtures', 'istio');
 const mutantDir = join(root, 'fixtures', 'haproxy', 'mutants-bookinfo');
+/** Mutants of a VirtualService the example suite does not import: the one they break. */
+const OWN_SOURCES: Record<string, string> = {
+  'timeout.cfg': 'virtual-service-reviews-timeout.yaml',
+  'fault-delay.cfg': 'virtual-service-ratings-test-delay.yaml',
+};
 
 function suiteWith(dir: string, name: string, change: (doc: Record<string, any>) => void): string {
   const doc = parse(readFileSync(base, 'utf8'));
@@ -88,6 +93,26 @@ describe('bookinfo expectations on HAProxy (rendered)', () => {
     }
   });
 
+  it('the ratings delay VirtualService (7 s for end-user jason) imports and passes', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-'));
+    try {
+      const file = suiteWith(dir, 'delay', (d) => {
+        d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-ratings-test-delay.yaml')];
+      });
+      const { report, exitCode } = await run(file, dir, ['fault']);
+      const r = report.results.find((x) => x.check === 'fault')!;
+      expect(r.status, r.message).toBe('passed');
+      const rows = r.evidence.data!.rules as Array<{ fault?: string; elapsedMs: number; upstreamTries: number }>;
+      const held = rows.find((x) => x.fault === 'delay')!;
+      expect(held.elapsedMs).toBeGreaterThanOrEqual(7000 - 20);
+      expect(held.upstreamTries).toBe(1);
+      expect(rows.find((x) => x.fault === undefined)!.elapsedMs).toBeLessThan(3500);
+      expect(exitCode).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const mutants = readdirSync(mutantDir).filter((f) => f.endsWith('.cfg')).sort().map((f) => {
     const m = /^#\s*mutant:\s*(\w+)\s+—\s+(.+)$/.exec(readFileSync(join(mutantDir, f), 'utf8').split('\n')[0]);
     if (!m) throw new Error(`${f}: first line must be "# mutant: <check> — <what is broken>"`);
@@ -104,8 +129,9 @@ describe('bookinfo expectations on HAProxy (rendered)', () => {
       try {
         const file = suiteWith(dir, 'mutant', (d) => {
           d.targets = { haproxy: { config: m.file } };
-          // The timeout mutant breaks the request-timeouts VirtualService, which the example suite does not import.
-          if (m.check === 'timeout') d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-timeout.yaml')];
+          // Mutants of VirtualServices the example suite does not import bring their own.
+          const own = OWN_SOURCES[basename(m.file)];
+          if (own) d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, own)];
         });
         const { report, exitCode } = await run(file, dir, [m.check]);
         const r = report.results.find((x) => x.check === m.check)!;

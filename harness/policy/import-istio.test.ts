@@ -56,10 +56,26 @@ describe.skipIf(!haveReal)(`real Istio samples (${real})`, () => {
     expect(r.policies.fault?.rules).toEqual([{ upstream: 'ratings', headers: [{ name: 'end-user', exact: 'jason' }], abort: { status: 500, percent: 100 } }]);
   });
 
-  it('ratings test-delay: the delay is listed as unexpressed, not dropped', () => {
-    const r = imp(join(bi, 'virtual-service-ratings-test-delay.yaml'));
-    expect(r.policies.fault).toBeUndefined();
-    expect(r.notes.find((n) => /fault\.delay 7s/.test(n.message))?.kind).toBe('unexpressed');
+  it('ratings test-delay: a 7 s delay for end-user jason, on every matching request', () => {
+    const r = imp(join(bi, 'virtual-service-ratings-test-delay.yaml'), [{ name: 'ratings', versions: ['v1'], replicas: 1 }]);
+    expect(r.policies.fault?.rules).toEqual([{ upstream: 'ratings', headers: [{ name: 'end-user', exact: 'jason' }], delay: { fixedDelayMs: 7000, percent: 100 } }]);
+    expect(r.notes.some((n) => /fault\.delay/.test(n.message))).toBe(false);
+  });
+
+  it('a delay it cannot drive is listed: exponentialDelay, over 30 s, under a path match', () => {
+    const vs = (fault: string, match = '') => importIstio(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ratings }
+spec:
+  hosts: [ratings]
+  http:
+  - ${match}fault: ${fault}
+    route: [{ destination: { host: ratings, subset: v1 } }]
+`, { file: 'vs.yaml', upstreams: [{ name: 'ratings', versions: ['v1'], replicas: 1 }] });
+    expect(vs('{ delay: { exponentialDelay: 1s } }').notes.some((n) => n.kind === 'unexpressed' && /without a fixedDelay/.test(n.message))).toBe(true);
+    expect(vs('{ delay: { fixedDelay: 45s } }').notes.some((n) => n.kind === 'unexpressed' && /over the 30 s/.test(n.message))).toBe(true);
+    expect(vs('{ delay: { fixedDelay: 1s } }', 'match: [{ uri: { prefix: /x } }]\n    ').notes.some((n) => n.kind === 'unexpressed' && /fault\.delay under match/.test(n.message))).toBe(true);
+    expect(vs('{ delay: { fixedDelay: 1s, percentage: { value: 25 } } }').policies.fault?.rules[0].delay).toEqual({ fixedDelayMs: 1000, percent: 25 });
   });
 
   it('jason-v2-v3: header routing is listed as unexpressed; the default route is the canary', () => {

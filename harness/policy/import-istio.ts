@@ -12,7 +12,8 @@
 //        retriable status codes [503], no per-try timeout.
 //      `attempts: 0` turns retries off. Envoy retries every method (unlike nginx),
 //      so imported retries apply to all methods.
-//    * fault.abort (httpStatus, percentage; no percentage = 100%) with its
+//    * fault.abort (httpStatus, percentage; no percentage = 100%) and
+//      fault.delay (fixedDelay, percentage) with its
 //      route's header match -> fault expectation.
 //  - DestinationRule: subsets (version labels); load balancer, connection pool
 //    and outlier detection are noted, not checked.
@@ -218,22 +219,28 @@ class Importer {
 
     const fault = r.fault === undefined ? undefined : obj(r.fault);
     if (fault) {
+      const rule: FaultRule = { upstream, headers: headerMatch ?? [] };
+      const expressible = !(matches.length > 1 || (matches.length === 1 && (!plainMatch || headerMatch === undefined)));
+      // Istio: a fault without a percentage applies to every matching request.
+      const percentOf = (f: Obj) => (f.percentage === undefined ? 100 : (num(obj(f.percentage).value) ?? 0));
       const abort = fault.abort === undefined ? undefined : obj(fault.abort);
       if (abort) {
         const status = num(abort.httpStatus);
-        const percent = abort.percentage === undefined ? 100 : (num(obj(abort.percentage).value) ?? 0);
         if (status === undefined) this.note(res, 'unexpressed', `${where}: fault.abort without httpStatus (grpcStatus or http2Error) is not checked`);
-        else if (matches.length > 1 || (matches.length === 1 && (!plainMatch || headerMatch === undefined))) {
-          this.note(res, 'unexpressed', `${where}: fault.abort under match ${describeMatches(matches)}: only a header match is expressible`);
-        } else {
-          const rule: FaultRule = { upstream, headers: headerMatch ?? [], abort: { status, percent } };
-          this.result.policies.fault ??= { rules: [] };
-          this.result.policies.fault.rules.push(rule);
-        }
+        else if (!expressible) this.note(res, 'unexpressed', `${where}: fault.abort under match ${describeMatches(matches)}: only a header match is expressible`);
+        else rule.abort = { status, percent: percentOf(abort) };
       }
-      if (fault.delay !== undefined) {
-        const d = obj(fault.delay);
-        this.note(res, 'unexpressed', `${where}: fault.delay ${str(d.fixedDelay) ?? ''} has no proxyproof check yet`);
+      const delay = fault.delay === undefined ? undefined : obj(fault.delay);
+      if (delay) {
+        const fixed = protoDurationMs(delay.fixedDelay);
+        if (fixed === undefined) this.note(res, 'unexpressed', `${where}: fault.delay without a fixedDelay duration (exponentialDelay or none) is not checked`);
+        else if (fixed > 30_000) this.note(res, 'unexpressed', `${where}: fault.delay ${String(delay.fixedDelay)} is over the 30 s the fault check waits`);
+        else if (!expressible) this.note(res, 'unexpressed', `${where}: fault.delay under match ${describeMatches(matches)}: only a header match is expressible`);
+        else rule.delay = { fixedDelayMs: fixed, percent: percentOf(delay) };
+      }
+      if (rule.abort || rule.delay) {
+        this.result.policies.fault ??= { rules: [] };
+        this.result.policies.fault.rules.push(rule);
       }
     }
   }

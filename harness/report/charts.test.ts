@@ -99,9 +99,9 @@ describe('history', () => {
     at(now, 'fault', 'nginx').status = 'notSupported';
     before.results.push({ ...at(before, 'auth', 'nginx'), check: 'old-check' });
     const h = compareReports(now, before, 'b.json');
-    expect(h.counts).toEqual({ newlyFailing: 1, fixed: 1, stillFailing: 1, changed: 1, unchanged: 8, gone: 1 });
+    expect(h.counts).toEqual({ newlyFailing: 1, fixed: 1, stillFailing: 1, changed: 1, unchanged: 12, gone: 1 });
     const html = renderHtmlReport(now, { history: h });
-    expect(html).toContain('<tr class="hist-newlyFailing" data-change="newlyFailing"><td class="ch-newlyFailing">newly failing</td><td><a href="#r2">retry</a></td>');
+    expect(html).toContain('<tr class="hist-newlyFailing" data-change="newlyFailing"><td class="ch-newlyFailing">newly failing</td><td><a href="#r3">retry</a></td>');
   });
 
   it('reports a baseline that is not a report, escaped', () => {

@@ -15,7 +15,7 @@ import type {
   AuthPolicy,
   CanaryPolicy,
   Consumer,
-  FaultPolicy, TransformPolicy, TimeoutPolicy,
+  FaultPolicy, FaultRule, TransformPolicy, TimeoutPolicy,
   ContractPolicy,
   Credential,
   JwtSettings,
@@ -364,12 +364,23 @@ export async function loadSuite(file: string, options: LoadSuiteOptions = {}): P
     const f = obj(p.fault);
     const rules = (f.rules as Obj[]).map((r, i) => {
       if (!upstreams.some((u) => u.name === r.upstream)) at(['policies', 'fault', 'rules', i, 'upstream'], `no upstream named ${r.upstream as string}`);
-      const abort = obj(r.abort);
-      return {
+      if (r.abort === undefined && r.delay === undefined) at(['policies', 'fault', 'rules', i], 'give abort, delay or both');
+      const rule: FaultRule = {
         upstream: r.upstream as string,
         headers: ((r.headers as Obj[] | undefined) ?? []).map((h) => ({ ...(h as { name: string }), name: String(h.name).toLowerCase() })),
-        abort: { status: abort.status as number, percent: (abort.percent as number | undefined) ?? 100 },
       };
+      if (r.abort !== undefined) {
+        const abort = obj(r.abort);
+        rule.abort = { status: abort.status as number, percent: (abort.percent as number | undefined) ?? 100 };
+      }
+      if (r.delay !== undefined) {
+        const delay = obj(r.delay);
+        const where = ['policies', 'fault', 'rules', i, 'delay', 'fixedDelay'];
+        const fixedDelayMs = duration(where, delay.fixedDelay as string);
+        if (fixedDelayMs > 30_000) at(where, `${delay.fixedDelay as string} is over 30s`);
+        rule.delay = { fixedDelayMs, percent: (delay.percent as number | undefined) ?? 100 };
+      }
+      return rule;
     });
     policies.fault = { rules } satisfies FaultPolicy;
   }

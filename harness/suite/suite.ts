@@ -89,13 +89,14 @@ export interface ContractPolicy {
   operations?: string[];
 }
 
-/** A request the proxy itself must answer (an injected fault), as Istio's fault.abort does. */
+/** A fault the proxy injects itself, as Istio's fault.abort (it answers) and fault.delay (it holds the request) do. */
 export interface FaultRule {
   /** Operations of this upstream are in scope. */
   upstream: string;
   /** Request headers that select the faulted requests (all must match); none = every request. */
   headers: Array<{ name: string; exact?: string; prefix?: string; regex?: string }>;
-  abort: { status: number; percent: number };
+  abort?: { status: number; percent: number };
+  delay?: { fixedDelayMs: number; percent: number };
 }
 
 /** Request transformation: headers the proxy sets (replacing a client's value) or removes before the upstream. */

@@ -32,6 +32,7 @@ export const HAPROXY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'canary.weights',
   'contract',
   'fault.abort',
+  'fault.delay',
   'transform.headers',
   'timeout.request',
 ]);

@@ -120,6 +120,25 @@ describe('Kong renders for a suite that names a Redis', () => {
   });
 });
 
+describe('the bookinfo ratings delay, imported, renders as Envoy fault delay', () => {
+  it('fixed_delay and percentage on the ratings routes, header-matched; valid against the protos', async () => {
+    const input = await inputFor(path.join(suitesDir, 'bookinfo-reviews.suite.yaml'));
+    const imported = importIstio(readFileSync(path.join(REPO_ROOT, 'fixtures/istio/virtual-service-ratings-test-delay.yaml'), 'utf8'), { file: 'd.yaml', upstreams: input.suite.upstreams });
+    input.suite.policies.fault = imported.policies.fault;
+    const boot = renderEnvoyBootstrap(input) as any;
+    const routes = boot.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts.flatMap((h: any) => h.routes);
+    const faulted = routes.filter((r: any) => r.typed_per_filter_config?.['envoy.filters.http.fault']);
+    expect(faulted.length).toBeGreaterThan(0);
+    const f = faulted[0].typed_per_filter_config['envoy.filters.http.fault'];
+    expect(f.delay).toEqual({ fixed_delay: '7s', percentage: { numerator: 1_000_000, denominator: 'MILLION' } });
+    expect(f.abort).toBeUndefined();
+    expect(f.headers).toEqual([{ name: 'end-user', string_match: { exact: 'jason' } }]);
+    expect(validateEnvoyBootstrap(boot)).toEqual([]);
+    f.delay.fixed_delay = 'seven seconds';
+    expect(validateEnvoyBootstrap(boot).map((p) => `${p.path}: ${p.message}`).join('\n')).toMatch(/fixed_delay: a Duration must be a string like/);
+  });
+});
+
 describe('a VirtualService timeout, imported, renders as the Envoy route timeout', () => {
   it('every route of the upstream gets it (all tries together); still valid against the protos', async () => {
     const input = await inputFor(path.join(suitesDir, 'bookinfo-reviews.suite.yaml'));

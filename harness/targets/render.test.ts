@@ -163,6 +163,23 @@ describe('the timeout policy in rendered configs', () => {
   });
 });
 
+describe('fault delay in a rendered HAProxy config', () => {
+  it('a Lua action holds matching requests; haproxy -c accepts it', () => {
+    const wd = workdir();
+    const input = exampleInput(wd, listen);
+    input.suite.policies.fault = { rules: [{ upstream: 'petstore', headers: [{ name: 'x-fault', exact: 'yes' }], delay: { fixedDelayMs: 1500, percent: 50 }, abort: { status: 503, percent: 100 } }] };
+    const config = haproxyTarget.render(input);
+    const cfg = config.files['haproxy.cfg'];
+    expect(cfg).toContain(`lua-load ${path.join(wd, 'pp-fault-delay.lua')}`);
+    // The delay comes first (as in Envoy's fault filter), then the abort.
+    expect(cfg).toMatch(/http-request lua\.pp_delay 1500 if .*\{ req\.hdr\(x-fault\) -m str "yes" \} \{ rand\(10000\) -m int lt 5000 \}\n\s+http-request return status 503 /);
+    expect(config.files['pp-fault-delay.lua']).toContain('core.msleep(tonumber(ms))');
+    const res = check(config, wd);
+    expect(res.output).not.toMatch(/\[(ALERT|WARNING)\]/);
+    expect(res.status).toBe(0);
+  });
+});
+
 describe('user configs', () => {
   it('finds the fixtures and all mutants', () => {
     expect(fixtures).toHaveLength(16);

@@ -19,6 +19,7 @@ export type Feature =
   | 'canary.weights'
   | 'contract'
   | 'fault.abort'
+  | 'fault.delay'
   | 'transform.headers'
   | 'timeout.request';
 

@@ -10,7 +10,7 @@
 //    on the routes of the retried methods; route timeout from the suite's timeout
 //    (all tries together), else 0s (Istio's default: none);
 //    include_request_attempt_count, as istiod sets it: x-envoy-attempt-count reaches the upstream;
-//  - fault abort per route (envoy.filters.http.fault), header-matched;
+//  - fault abort and delay per route (envoy.filters.http.fault), header-matched;
 //  - JWT: jwt_authn (missing token allowed through, invalid -> 401) plus RBAC
 //    requiring a verified payload on secured routes (missing -> 403), as
 //    RequestAuthentication + AuthorizationPolicy do;
@@ -37,6 +37,7 @@ export const ENVOY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'canary.weights',
   'contract',
   'fault.abort',
+  'fault.delay',
   'transform.headers',
   'timeout.request',
 ]);
@@ -139,7 +140,8 @@ export function renderEnvoyBootstrap(input: RenderInput): J {
     const fault = faults.find((f) => f.upstream === o.upstream);
     if (fault) {
       perFilter['envoy.filters.http.fault'] = any('envoy.extensions.filters.http.fault.v3.HTTPFault', {
-        abort: { http_status: fault.abort.status, percentage: { numerator: Math.round(fault.abort.percent * 10_000), denominator: 'MILLION' } },
+        ...(fault.abort ? { abort: { http_status: fault.abort.status, percentage: { numerator: Math.round(fault.abort.percent * 10_000), denominator: 'MILLION' } } } : {}),
+        ...(fault.delay ? { delay: { fixed_delay: seconds(fault.delay.fixedDelayMs), percentage: { numerator: Math.round(fault.delay.percent * 10_000), denominator: 'MILLION' } } } : {}),
         headers: fault.headers.map((h) => ({
           name: h.name,
           string_match: h.exact !== undefined ? { exact: h.exact } : h.prefix !== undefined ? { prefix: h.prefix } : { safe_regex: { regex: h.regex ?? '.*' } },

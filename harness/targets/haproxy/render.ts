@@ -8,6 +8,13 @@ import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts'
 import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
 
 const MAIN_FILE = 'haproxy.cfg';
+const DELAY_LUA = 'pp-fault-delay.lua';
+const DELAY_LUA_SOURCE = `-- Rendered by proxyproof: fault.delay. Holds a request for the given
+-- milliseconds before HAProxy goes on with it.
+core.register_action("pp_delay", { "http-req" }, function(txn, ms)
+  core.msleep(tonumber(ms))
+end, 1)
+`;
 /** HAProxy server weights are 0..256. */
 const WEIGHT_CAP = 256;
 
@@ -63,6 +70,12 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
   line(1, 'log stderr format raw local0 info');
   line(1, `pidfile ${path.join(w, 'haproxy.pid')}`);
   line(1, 'maxconn 4096');
+  const delays = (input.suite.policies.fault?.rules ?? []).some((f) => f.delay);
+  if (delays) {
+    // fault.delay: HAProxy has no delay action; a Lua action sleeps (core.msleep yields, the worker goes on).
+    files[DELAY_LUA] = DELAY_LUA_SOURCE;
+    line(1, `lua-load ${path.join(w, DELAY_LUA)}`);
+  }
   line(0, '');
   line(0, 'defaults');
   line(1, 'mode http');
@@ -161,7 +174,7 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
   const faults = input.suite.policies.fault?.rules ?? [];
   if (faults.length) {
     line(1, '');
-    line(1, '# Faults the proxy injects itself (fault.abort): answered here, never sent upstream.');
+    line(1, '# Faults the proxy injects itself: a delay holds the request (before any abort), an abort answers it here, never sent upstream.');
     faults.forEach((f, i) => {
       const ops = opList((o) => o.upstream === f.upstream);
       if (!ops) return;
@@ -171,8 +184,9 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
         else if (h.prefix !== undefined) conds.push(`{ req.hdr(${h.name}) -m beg ${q(h.prefix)} }`);
         else if (h.regex !== undefined) conds.push(`{ req.hdr(${h.name}) -m reg ${re(h.regex)} }`);
       }
-      if (f.abort.percent < 100) conds.push(`{ rand(10000) -m int lt ${Math.round(f.abort.percent * 100)} }`);
-      if (f.abort.percent > 0) line(1, `http-request return status ${f.abort.status} content-type text/plain string "fault ${i}: abort" if ${conds.join(' ')}`);
+      const share = (percent: number) => (percent < 100 ? [`{ rand(10000) -m int lt ${Math.round(percent * 100)} }`] : []);
+      if (f.delay && f.delay.percent > 0) line(1, `http-request lua.pp_delay ${f.delay.fixedDelayMs} if ${[...conds, ...share(f.delay.percent)].join(' ')}`);
+      if (f.abort && f.abort.percent > 0) line(1, `http-request return status ${f.abort.status} content-type text/plain string "fault ${i}: abort" if ${[...conds, ...share(f.abort.percent)].join(' ')}`);
     });
   }
 

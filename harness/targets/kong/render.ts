@@ -301,6 +301,7 @@ export const kongTarget: TargetDriver = {
     'retry.methods': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',
     'retry.perTryTimeout': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',
     'fault.abort': 'Kong has no header-matched abort (request-termination triggers on a header\'s presence only)',
+    'fault.delay': 'Kong has no delay injection',
   },
   render(input: RenderInput): RenderedConfig {
     return renderKong(input, binaryOf(this));
