@@ -1,7 +1,7 @@
-// The Istio importer on the real public samples (../shared/realdata, skipped
-// with a reason when absent) and on the copies under fixtures/istio.
+// The Istio importer on the real public samples (fixtures/realdata, verbatim
+// public copies) and on the copies under fixtures/istio.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +9,7 @@ import { ALL_METHODS, importIstio, ISTIO_DEFAULT_RETRY, retryOnStatuses } from '
 import { importAll } from './import.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const real = resolve(root, '..', 'shared', 'realdata');
-const haveReal = existsSync(real);
+const real = resolve(root, 'fixtures', 'realdata');
 const fixtures = join(root, 'fixtures', 'istio');
 
 function imp(file: string, upstreams = [{ name: 'reviews', versions: ['v1', 'v2', 'v3'], replicas: 1 }]) {
@@ -28,7 +27,7 @@ describe('retryOn', () => {
   });
 });
 
-describe.skipIf(!haveReal)(`real Istio samples (${real})`, () => {
+describe(`real Istio samples (${real})`, () => {
   const bi = join(real, 'istio', 'bookinfo-networking');
   const cases: Array<[string, Record<string, number>]> = [
     ['virtual-service-reviews-90-10.yaml', { v1: 90, v2: 10 }],

@@ -1,7 +1,7 @@
-// The Kong importer on decK samples (../shared/realdata, skipped with a
-// reason when absent), openapi2kong outputs and the copy under fixtures/kong.
+// The Kong importer on decK samples (fixtures/realdata, verbatim public copies),
+// openapi2kong outputs and the copy under fixtures/kong.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +9,7 @@ import { importKong, KONG_RETRY_NOTE } from './import-kong.ts';
 import { importText } from './import.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const real = resolve(root, '..', 'shared', 'realdata');
-const haveReal = existsSync(real);
+const real = resolve(root, 'fixtures', 'realdata');
 
 const kong = (file: string, upstreams?: Array<{ name: string; versions: string[]; replicas: number }>) => importKong(readFileSync(file, 'utf8'), { file, upstreams });
 
@@ -95,7 +94,7 @@ paths:
   });
 });
 
-describe.skipIf(!haveReal)(`real Kong samples (${real})`, () => {
+describe(`real Kong samples (${real})`, () => {
   it('openapi2kong inputs (go-apiops) import; plugins without an expectation are listed', () => {
     for (const f of ['09-generic-plugins.yaml', '13-request-validator-plugin.yaml', 'learnservice_oas.yaml']) {
       const file = join(real, 'kong', 'go-apiops', f);

@@ -1,5 +1,4 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,8 +10,7 @@ import { createRng } from '../rng.ts';
 import { InputError } from '../errors.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const REAL = path.resolve(repoRoot, '../shared/realdata/openapi');
-const haveReal = existsSync(REAL);
+const REAL = path.resolve(repoRoot, 'fixtures/realdata/openapi');
 const real = (p: string) => path.join(REAL, p);
 
 let tmp: string;
@@ -81,7 +79,7 @@ describe('loadSpec: the example petstore (3.0)', () => {
   });
 });
 
-describe.skipIf(!haveReal)('loadSpec: real specs (skipped when ../shared/realdata is missing)', () => {
+describe('loadSpec: real specs (fixtures/realdata)', () => {
   it('2.0 petstore.yaml and petstore.json load to the same operations', async () => {
     const y = await loadSpec(real('oai-spec-repo/v2.0/petstore.yaml'));
     const j = await loadSpec(real('oai-spec-repo/v2.0/petstore.json'));

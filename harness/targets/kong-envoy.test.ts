@@ -19,8 +19,7 @@ import { kongFromUserConfig, renderKong, renderKongDoc, validateKongConfig } fro
 import { getTarget } from './targets.ts';
 import { REPO_ROOT } from './testing.ts';
 
-const real = path.resolve(REPO_ROOT, '..', 'shared', 'realdata');
-const haveReal = existsSync(real);
+const real = path.resolve(REPO_ROOT, 'fixtures', 'realdata');
 const update = process.env.PROXYPROOF_UPDATE_GOLDEN === '1';
 const suitesDir = path.join(REPO_ROOT, 'suites');
 const exampleSuites = readdirSync(suitesDir).filter((f) => f.endsWith('.suite.yaml')).sort();
@@ -154,7 +153,7 @@ describe('a VirtualService timeout, imported, renders as the Envoy route timeout
   });
 });
 
-describe.skipIf(!haveReal)(`configs from the real samples (${real}) validate`, () => {
+describe(`configs from the real samples (${real}) validate`, () => {
   const upstreams = (s: Suite) => s.upstreams;
   it('every decK and openapi2kong config with _format_version conforms to the schema', () => {
     const files = [
