@@ -12,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runSuites } from '../harness/run/run-suite.ts';
+import type { CheckResult } from '../harness/run/result.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const base = join(root, 'suites', 'bookinfo-reviews.suite.yaml');
 const istio = join(root, 'fixtures', 'istio');
-const mutantDir = join(root, 'fixtures', 'haproxy', 'mutants-bookinfo');
 /** Mutants of a VirtualService the example suite does not import: the one they break. */
 const OWN_SOURCES: Record<string, string> = {
   'timeout.cfg': 'virtual-service-reviews-timeout.yaml',
@@ -33,11 +33,18 @@ function suiteWith(dir: string, name: string, change: (doc: Record<string, any>)
   return file;
 }
 
+/** The results of one check, by target. */
+function byTarget(report: { results: CheckResult[] }, check: string): Record<string, CheckResult> {
+  return Object.fromEntries(report.results.filter((r) => r.check === check).map((r) => [r.target, r]));
+}
+
+const TARGETS = ['haproxy', 'nginx'];
+
 async function run(file: string, dir: string, checks: string[]) {
   return runSuites({ suites: [file], reportDir: join(dir, 'reports'), runtime: 'process', seed: 5, checks, log: () => {} });
 }
 
-describe('bookinfo expectations on HAProxy (rendered)', () => {
+describe('bookinfo expectations on HAProxy and nginx (rendered)', () => {
   const splits: Array<[string, Record<string, number>]> = [
     ['virtual-service-reviews-90-10.yaml', { v1: 90, v2: 10 }],
     ['virtual-service-reviews-80-20.yaml', { v1: 80, v2: 20 }],
@@ -51,10 +58,14 @@ describe('bookinfo expectations on HAProxy (rendered)', () => {
           d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, vs)];
         });
         const { report, exitCode } = await run(file, dir, ['canary', 'retry']);
-        const canary = report.results.find((r) => r.check === 'canary')!;
-        expect(canary.status, canary.message).toBe('passed');
-        for (const [v, w] of Object.entries(weights)) expect(canary.message).toMatch(new RegExp(`${v} [\\d.]+% \\(expected ${w}\\.0%\\)`));
-        expect(report.results.find((r) => r.check === 'retry')!.status).toBe('passed');
+        const canary = byTarget(report, 'canary');
+        const retry = byTarget(report, 'retry');
+        expect(Object.keys(canary).sort()).toEqual(TARGETS.sort());
+        for (const t of TARGETS) {
+          expect(canary[t].status, `${t}: ${canary[t].message}`).toBe('passed');
+          for (const [v, w] of Object.entries(weights)) expect(canary[t].message).toMatch(new RegExp(`${v} [\\d.]+% \\(expected ${w}\\.0%\\)`));
+          expect(retry[t].status, `${t}: ${retry[t].message}`).toBe('passed');
+        }
         expect(exitCode).toBe(0);
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -69,9 +80,10 @@ describe('bookinfo expectations on HAProxy (rendered)', () => {
         d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-retry.yaml')];
       });
       const { report } = await run(file, dir, ['retry']);
-      const r = report.results.find((x) => x.check === 'retry')!;
-      expect(r.status, r.message).toBe('passed');
-      expect(r.evidence.data).toMatchObject({ attempts: 3, on: [502, 503, 504], perTryTimeoutMs: 2000 });
+      for (const r of Object.values(byTarget(report, 'retry'))) {
+        expect(r.status, `${r.target}: ${r.message}`).toBe('passed');
+        expect(r.evidence.data).toMatchObject({ attempts: 3, on: [502, 503, 504], perTryTimeoutMs: 2000 });
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -84,23 +96,28 @@ describe('bookinfo expectations on HAProxy (rendered)', () => {
         d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-timeout.yaml')];
       });
       const { report, exitCode } = await run(file, dir, ['timeout']);
-      const r = report.results.find((x) => x.check === 'timeout')!;
-      expect(r.status, r.message).toBe('passed');
-      expect(r.message).toMatch(/^getReviews: a slow upstream ended with 504 after \d+ ms \(timeout 500 ms\)/);
+      const results = byTarget(report, 'timeout');
+      expect(Object.keys(results).sort()).toEqual(TARGETS.sort());
+      for (const r of Object.values(results)) {
+        expect(r.status, `${r.target}: ${r.message}`).toBe('passed');
+        expect(r.message).toMatch(/^getReviews: a slow upstream ended with 504 after \d+ ms \(timeout 500 ms\)/);
+      }
       expect(exitCode).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('the ratings delay VirtualService (7 s for end-user jason) imports and passes', { timeout: 60_000 }, async () => {
+  it('the ratings delay VirtualService (7 s for end-user jason) passes on HAProxy; nginx cannot express it', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-'));
     try {
       const file = suiteWith(dir, 'delay', (d) => {
         d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-ratings-test-delay.yaml')];
       });
       const { report, exitCode } = await run(file, dir, ['fault']);
-      const r = report.results.find((x) => x.check === 'fault')!;
+      const { haproxy: r, nginx } = byTarget(report, 'fault');
+      expect(nginx.status).toBe('notSupported');
+      expect(nginx.message).toMatch(/fault\.delay/);
       expect(r.status, r.message).toBe('passed');
       const rows = r.evidence.data!.rules as Array<{ fault?: string; elapsedMs: number; upstreamTries: number }>;
       const held = rows.find((x) => x.fault === 'delay')!;
@@ -113,22 +130,26 @@ describe('bookinfo expectations on HAProxy (rendered)', () => {
     }
   });
 
-  const mutants = readdirSync(mutantDir).filter((f) => f.endsWith('.cfg')).sort().map((f) => {
-    const m = /^#\s*mutant:\s*(\w+)\s+—\s+(.+)$/.exec(readFileSync(join(mutantDir, f), 'utf8').split('\n')[0]);
-    if (!m) throw new Error(`${f}: first line must be "# mutant: <check> — <what is broken>"`);
-    return { file: join(mutantDir, f), check: m[1], why: m[2] };
+  const mutants = TARGETS.flatMap((target) => {
+    const dir = join(root, 'fixtures', target, 'mutants-bookinfo');
+    return readdirSync(dir).sort().map((f) => {
+      const m = /^#\s*mutant:\s*(\w+)\s+—\s+(.+)$/.exec(readFileSync(join(dir, f), 'utf8').split('\n')[0]);
+      if (!m) throw new Error(`${target}/mutants-bookinfo/${f}: first line must be "# mutant: <check> — <what is broken>"`);
+      return { target, file: join(dir, f), check: m[1], why: m[2] };
+    });
   });
 
-  it('there are mutants for the imported canary, retry, fault and timeout', () => {
-    expect(new Set(mutants.map((m) => m.check))).toEqual(new Set(['canary', 'retry', 'fault', 'timeout']));
+  it('there are mutants for the imported canary, retry, fault and timeout on HAProxy, and fault on nginx', () => {
+    expect(new Set(mutants.filter((m) => m.target === 'haproxy').map((m) => m.check))).toEqual(new Set(['canary', 'retry', 'fault', 'timeout']));
+    expect(mutants.filter((m) => m.target === 'nginx').map((m) => m.check)).toContain('fault');
   });
 
   for (const m of mutants) {
-    it(`mutant caught by ${m.check}: ${m.why}`, { timeout: 60_000 }, async () => {
+    it(`${m.target} mutant caught by ${m.check}: ${m.why}`, { timeout: 60_000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-mutant-'));
       try {
         const file = suiteWith(dir, 'mutant', (d) => {
-          d.targets = { haproxy: { config: m.file } };
+          d.targets = { [m.target]: { config: m.file } };
           // Mutants of VirtualServices the example suite does not import bring their own.
           const own = OWN_SOURCES[basename(m.file)];
           if (own) d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, own)];

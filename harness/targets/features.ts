@@ -15,6 +15,7 @@ export const NGINX_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'retry.perTryTimeout',
   'canary.weights',
   'contract',
+  'fault.abort',
   'transform.headers',
   'timeout.request',
 ]);

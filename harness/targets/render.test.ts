@@ -163,6 +163,25 @@ describe('the timeout policy in rendered configs', () => {
   });
 });
 
+describe('fault abort in a rendered nginx config', () => {
+  it('a flag per rule from the operation, each header and a random share; nginx -t accepts it', () => {
+    const wd = workdir();
+    const input = exampleInput(wd, listen);
+    input.suite.policies.fault = { rules: [{ upstream: 'petstore', headers: [{ name: 'X-Fault', prefix: 'a.b' }, { name: 'end-user', regex: 'ja(son|ne)' }], abort: { status: 503, percent: 12.5 } }] };
+    const config = nginxTarget.render(input);
+    const conf = config.files['nginx.conf'];
+    expect(conf).toContain('map $http_x_fault $pp_f0_h0 {');
+    expect(conf).toContain('"~^a\\\\.b" 1;');
+    expect(conf).toContain('"~^(?:ja(son|ne))$" 1;');
+    expect(conf).toMatch(/split_clients "\$\{request_id\}" \$pp_f0_share \{\n\s+12\.5% 1;/);
+    expect(conf).toMatch(/map "\$pp_op:\$pp_f0_h0:\$pp_f0_h1:\$pp_f0_share" \$pp_fault0 \{\n\s+default 0;\n\s+"~\^\(op0\|op1\|op2\|op3\|op4\):1:1:1\$" 1;/);
+    expect(conf).toContain('if ($pp_fault0) { return 503; }');
+    const res = check(config, wd);
+    expect(res.output).not.toMatch(/\[(emerg|warn)\]/);
+    expect(res.status).toBe(0);
+  });
+});
+
 describe('fault delay in a rendered HAProxy config', () => {
   it('a Lua action holds matching requests; haproxy -c accepts it', () => {
     const wd = workdir();

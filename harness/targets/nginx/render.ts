@@ -21,6 +21,11 @@ function q(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/** A literal for a regex: every metacharacter escaped. */
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
 /** A quoted regex for a map key; `$` must stay a regex anchor, not a variable. */
 function qre(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -174,6 +179,39 @@ export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
     line(1, 'limit_req_status 429;');
   }
 
+  // Faults the proxy answers itself (fault.abort): one flag per rule, from the
+  // operation, each header matcher (its own map: nginx maps take one source)
+  // and, below 100%, a random share per request (split_clients on $request_id).
+  const aborts = (input.suite.policies.fault?.rules ?? []).flatMap((f, i) => {
+    const ops = plan.ops.filter((o) => o.upstream === f.upstream).map((o) => o.key);
+    return f.abort && f.abort.percent > 0 && ops.length ? [{ i, f, abort: f.abort, ops }] : [];
+  });
+  for (const { i, f, abort, ops } of aborts) {
+    line(1, '');
+    line(1, `# fault ${i}: abort ${abort.status} (${abort.percent}%) for ${f.upstream}${f.headers.length ? ` when ${f.headers.map((h) => h.name).join(', ')} match` : ''}`);
+    const parts = ['$pp_op'];
+    f.headers.forEach((h, k) => {
+      const v = `$pp_f${i}_h${k}`;
+      const pattern = h.exact !== undefined ? `^${escapeRe(h.exact)}$` : h.prefix !== undefined ? `^${escapeRe(h.prefix)}` : `^(?:${h.regex})$`;
+      line(1, `map ${headerVar(h.name)} ${v} {`);
+      line(2, 'default 0;');
+      line(2, `${qre(`~${pattern}`)} 1;`);
+      line(1, '}');
+      parts.push(v);
+    });
+    if (abort.percent < 100) {
+      line(1, `split_clients "\${request_id}" $pp_f${i}_share {`);
+      line(2, `${Number(abort.percent.toFixed(2))}% 1;`);
+      line(2, '* 0;');
+      line(1, '}');
+      parts.push(`$pp_f${i}_share`);
+    }
+    line(1, `map "${parts.join(':')}" $pp_fault${i} {`);
+    line(2, 'default 0;');
+    line(2, `${qre(`~^(${ops.join('|')})${':1'.repeat(parts.length - 1)}$`)} 1;`);
+    line(1, '}');
+  }
+
   // upstreams
   const retry = plan.retry;
   const tries = retry ? retry.attempts + 1 : 1;
@@ -247,6 +285,7 @@ export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
   line(2, 'location / {');
   line(3, 'if ($pp_op = "") { return 404; }');
   if (plan.auth?.kind === 'apiKey') line(3, 'if ($pp_reject) { return 401; }');
+  for (const { i, abort } of aborts) line(3, `if ($pp_fault${i}) { return ${abort.status}; }`);
   if (plan.auth?.kind === 'bearer') {
     line(3, 'set $pp_need_auth $pp_secured;');
     line(3, `set $pp_jwt_config ${path.join(w, 'jwt-keys.json')};`);
