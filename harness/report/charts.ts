@@ -57,6 +57,31 @@ function integerTicks(max: number): number[] {
   return ticks(m).map((v) => Math.round(v));
 }
 
+/** The plot area of an x/y chart: the SVG's width and the plot's left, right, top and height. */
+interface Area {
+  width: number;
+  left: number;
+  right: number;
+  top: number;
+  plotH: number;
+}
+
+/** Horizontal grid lines with their tick labels on the y axis. */
+function yGrid(a: Area, values: number[], y: (v: number) => number, label: (v: number) => string = short): string {
+  return values.map((v) => `<line class="grid" x1="${a.left}" y1="${r(y(v))}" x2="${a.width - a.right}" y2="${r(y(v))}"/><text class="tick" x="${a.left - 6}" y="${r(y(v) + 4)}" text-anchor="end">${label(v)}</text>`).join('');
+}
+
+/** The x axis title under the plot, at the SVG's bottom edge (`text` is escaped here). */
+function xTitle(a: Area, svgHeight: number, text: string): string {
+  return `<text class="tick" x="${r(a.left + (a.width - a.left - a.right) / 2)}" y="${svgHeight - 6}" text-anchor="middle">${h(text)}</text>`;
+}
+
+/** The y axis title, turned along the axis (`text` is escaped here). */
+function yTitle(a: Area, text: string): string {
+  const mid = r(a.top + a.plotH / 2);
+  return `<text class="tick" x="12" y="${mid}" text-anchor="middle" transform="rotate(-90 12 ${mid})">${h(text)}</text>`;
+}
+
 function legend(items: Array<{ name: string; cls: string }>, x: number, y: number): string {
   let at = x;
   return items
@@ -145,6 +170,7 @@ export function rateLimitChart(timeline: TimelinePoint[], opts: { title: string;
   const bottom = 40;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
+  const area: Area = { width, left, right, top, plotH };
   const points = timeline.map((p, i) => ({ t: num(p.t), status: num(p.status), i }));
   const windowMs = Math.max(1, num(opts.windowMs));
   const limit = num(opts.limit);
@@ -179,10 +205,10 @@ export function rateLimitChart(timeline: TimelinePoint[], opts: { title: string;
   const every = Math.ceil(n / 12);
   const span = points.length ? Math.max(...points.map((p) => p.t)) - Math.min(...points.map((p) => p.t)) : 0;
   const grid =
-    yt.map((v) => `<line class="grid" x1="${left}" y1="${r(y(v))}" x2="${width - right}" y2="${r(y(v))}"/><text class="tick" x="${left - 6}" y="${r(y(v) + 4)}" text-anchor="end">${v}</text>`).join('') +
+    yGrid(area, yt, y, String) +
     placed.filter((_, k) => k % every === 0).map((p) => `<text class="tick" x="${r(x(placed.indexOf(p)))}" y="${height - bottom + 15}" text-anchor="middle">${placed.indexOf(p) + 1}</text>`).join('') +
-    `<text class="tick" x="${r(left + plotW / 2)}" y="${height - 6}" text-anchor="middle">${h(`requests in the order sent (answered within ${short(span)} ms; window ${short(windowMs)} ms)`)}</text>` +
-    `<text class="tick" x="12" y="${r(top + plotH / 2)}" text-anchor="middle" transform="rotate(-90 12 ${r(top + plotH / 2)})">admitted in window</text>`;
+    xTitle(area, height, `requests in the order sent (answered within ${short(span)} ms; window ${short(windowMs)} ms)`) +
+    yTitle(area, 'admitted in window');
   const windowLines = bounds.slice(0, 50).map((k) => `<line class="window" x1="${r(x(k - 0.5))}" y1="${top}" x2="${r(x(k - 0.5))}" y2="${top + plotH}"/>`).join('');
   const limitLine = `<line class="limit" x1="${left}" y1="${r(y(limit))}" x2="${width - right}" y2="${r(y(limit))}"><title>${h(`limit ${limit} per ${windowMs} ms`)}</title></line><text class="lbl limit-lbl" x="${width - right - 4}" y="${r(y(limit) - 5)}" text-anchor="end">limit ${limit}</text>`;
   let path = '';
@@ -253,6 +279,7 @@ export function groupedBars(opts: {
   const svgH = height + bottom - 36;
   const plotW = width - left - right;
   const plotH = height - top - 36;
+  const area: Area = { width, left, right, top, plotH };
   const all = opts.series.flatMap((s) => s.values.map(num));
   const max = Math.max(...all, 0);
   const yt = opts.integer ? integerTicks(max) : ticks(max || 1);
@@ -261,8 +288,7 @@ export function groupedBars(opts: {
   const gw = plotW / Math.max(1, n);
   const bw = Math.min(26, (gw - 8) / Math.max(1, opts.series.length));
   const grid =
-    yt.map((v) => `<line class="grid" x1="${left}" y1="${r(y(v))}" x2="${width - right}" y2="${r(y(v))}"/><text class="tick" x="${left - 6}" y="${r(y(v) + 4)}" text-anchor="end">${short(v)}</text>`).join('') +
-    (opts.yLabel ? `<text class="tick" x="12" y="${r(top + plotH / 2)}" text-anchor="middle" transform="rotate(-90 12 ${r(top + plotH / 2)})">${h(opts.yLabel)}</text>` : '');
+    yGrid(area, yt, y) + (opts.yLabel ? yTitle(area, opts.yLabel) : '');
   const groups = opts.categories
     .map((c, i) => {
       const gx = left + i * gw;
@@ -340,6 +366,7 @@ export function lineChart(opts: { kind: string; title: string; x: number[]; seri
   const bottom = 40;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
+  const area: Area = { width, left, right, top, plotH };
   const xs = opts.x.map(num);
   const xMin = Math.min(...xs, 0);
   const xMax = Math.max(...xs, xMin + 1);
@@ -349,14 +376,14 @@ export function lineChart(opts: { kind: string; title: string; x: number[]; seri
   const x = (v: number) => left + ((v - xMin) / (xMax - xMin)) * plotW;
   const y = (v: number) => top + plotH - (Math.max(0, v) / yMax) * plotH;
   const grid =
-    yt.map((v) => `<line class="grid" x1="${left}" y1="${r(y(v))}" x2="${width - right}" y2="${r(y(v))}"/><text class="tick" x="${left - 6}" y="${r(y(v) + 4)}" text-anchor="end">${short(v)}</text>`).join('') +
+    yGrid(area, yt, y) +
     ticks(xMax - xMin, 6)
       .map((v) => v + xMin)
       .filter((v) => v <= xMax)
       .map((v) => `<text class="tick" x="${r(x(v))}" y="${height - bottom + 15}" text-anchor="middle">${short(v)}</text>`)
       .join('') +
-    `<text class="tick" x="${r(left + plotW / 2)}" y="${height - 6}" text-anchor="middle">${h(opts.xLabel)}</text>` +
-    (opts.yLabel ? `<text class="tick" x="12" y="${r(top + plotH / 2)}" text-anchor="middle" transform="rotate(-90 12 ${r(top + plotH / 2)})">${h(opts.yLabel)}</text>` : '');
+    xTitle(area, height, opts.xLabel) +
+    (opts.yLabel ? yTitle(area, opts.yLabel) : '');
   const lines = opts.series
     .map((s) => {
       const pts = xs.map((xv, i) => `${r(x(xv))},${r(y(num(s.values[i])))}`).join(' ');
