@@ -4,6 +4,7 @@
 // and query parameters, cookies and JWT-shaped strings.
 
 import type { Suite } from '../suite/suite.ts';
+import { escapeRegExp } from '../regex.ts';
 
 export const REDACTED = '[REDACTED]';
 
@@ -31,10 +32,6 @@ const GENERIC: Array<[RegExp, string | ((...m: string[]) => string)]> = [
   // JWT-shaped: base64url header starting {" . payload . signature
   [/\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g, REDACTED],
 ];
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** The forms a secret may take in a report: as is, URL-encoded, base64 and base64url. */
 function forms(secret: string): string[] {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError, oneLine } from '../errors.ts';
+import { escapeRegExp, pathTemplateSource } from '../regex.ts';
 import type {
   HttpMethod,
   JsonSchema,
@@ -149,7 +150,7 @@ function validationError(file: string, err: unknown): InputError {
   // Missing $ref targets: 'Missing $ref pointer "#/x". Token "x" does not exist.'
   const ptr = /\$ref pointer "(#[^"]*)"/.exec(msg);
   if (ptr) return new InputError(file, ptr[1], `$ref target does not exist`);
-  msg = msg.replace(new RegExp(`\\s*${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'g'), '');
+  msg = msg.replace(new RegExp(`\\s*${escapeRegExp(file)}`, 'g'), '');
   return new InputError(file, undefined, msg || 'invalid OpenAPI document');
 }
 
@@ -410,14 +411,7 @@ function basePathOf(version: OpenApiVersion, doc: Obj): string {
 }
 
 export function pathRegexSource(template: string): string {
-  let out = '^';
-  let last = 0;
-  const re = /\{[^}/]+\}/g;
-  for (let m = re.exec(template); m; m = re.exec(template)) {
-    out += template.slice(last, m.index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '[^/]+';
-    last = m.index + m[0].length;
-  }
-  return `${out}${template.slice(last).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+  return pathTemplateSource(template).source;
 }
 
 function normalizeSecurity(v: unknown): SecurityRequirement[] {

@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
 import type { JsonSchema, Operation, ParameterSpec, ResponseSpec, Spec } from './model.ts';
 import { isJsonMediaType } from './load-spec.ts';
+import { pathTemplateSource } from '../regex.ts';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives as the module object.
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv) => Ajv;
@@ -82,17 +83,8 @@ const captureRegexCache = new Map<string, { re: RegExp; names: string[] }>();
 function captureRegex(template: string): { re: RegExp; names: string[] } {
   let hit = captureRegexCache.get(template);
   if (hit) return hit;
-  const names: string[] = [];
-  let src = '^';
-  let last = 0;
-  const re = /\{([^}/]+)\}/g;
-  for (let m = re.exec(template); m; m = re.exec(template)) {
-    src += template.slice(last, m.index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '([^/]+)';
-    names.push(m[1]);
-    last = m.index + m[0].length;
-  }
-  src += `${template.slice(last).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-  hit = { re: new RegExp(src), names };
+  const { source, names } = pathTemplateSource(template, '([^/]+)');
+  hit = { re: new RegExp(source), names };
   captureRegexCache.set(template, hit);
   return hit;
 }

@@ -9,6 +9,7 @@ import { NGINX_FEATURES, NGINX_RETRY_STATUSES, retryStatusesBeyond } from '../fe
 import { readUserConfig } from '../placeholders.ts';
 import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
 import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
+import { escapeRegExp } from '../../regex.ts';
 
 const MAIN_FILE = 'nginx.conf';
 const JS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
@@ -19,11 +20,6 @@ const WEIGHT_CAP = 1000;
 /** A quoted nginx string: backslashes and double quotes escaped. */
 function q(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-/** A literal for a regex: every metacharacter escaped. */
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
 /** A quoted regex for a map key; `$` must stay a regex anchor, not a variable. */
@@ -122,7 +118,7 @@ export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
       line(1, `map ${credentialVar(plan)} $pp_credential_ok {`);
       line(2, 'default 0;');
       // Plain map keys compare case-insensitively in nginx; a regex (~) is case-sensitive.
-      for (const k of plan.auth.validKeys) line(2, `${q(`~^${k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')}$`)} 1;`);
+      for (const k of plan.auth.validKeys) line(2, `${q(`~^${escapeRegExp(k)}$`)} 1;`);
       line(1, '}');
       line(1, 'map "$pp_secured:$pp_credential_ok" $pp_reject {');
       line(2, 'default 0;');
@@ -192,7 +188,7 @@ export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
     const parts = ['$pp_op'];
     f.headers.forEach((h, k) => {
       const v = `$pp_f${i}_h${k}`;
-      const pattern = h.exact !== undefined ? `^${escapeRe(h.exact)}$` : h.prefix !== undefined ? `^${escapeRe(h.prefix)}` : `^(?:${h.regex})$`;
+      const pattern = h.exact !== undefined ? `^${escapeRegExp(h.exact)}$` : h.prefix !== undefined ? `^${escapeRegExp(h.prefix)}` : `^(?:${h.regex})$`;
       line(1, `map ${headerVar(h.name)} ${v} {`);
       line(2, 'default 0;');
       line(2, `${qre(`~${pattern}`)} 1;`);
