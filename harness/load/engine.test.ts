@@ -52,7 +52,7 @@ describe('engine against the mock upstreams', () => {
   });
 
   it('open model at 1000/s for 2 s: every scheduled request accounted for once, rate kept', async () => {
-    const { recorder: r } = await runEngine({ endpoints: [endpoint], templates, model: { kind: 'constant-arrival-rate', rate: 1000, durationMs: 2000, connections: 16 }, warmupMs: 300 });
+    const { recorder: r } = await runEngine({ endpoints: [endpoint], templates, model: { kind: 'constant-arrival-rate', rate: 1000, durationMs: 2000, connections: 16, maxConnections: 128 }, warmupMs: 300 });
     const o = r.outcomes;
     expect(o.scheduled).toBe(2000);
     expect(accountingGap(o)).toBe(0);
