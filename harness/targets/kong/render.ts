@@ -50,6 +50,9 @@ export const KONG_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
 ]);
 
 export const KONG_IMAGE = 'kong:3.9';
+
+/** Why a retry on 5xx is not supported on Kong. */
+const KONG_NO_5XX_RETRY = 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer';
 const MAIN_FILE = 'kong.yml';
 const CONF_FILE = 'kong.conf';
 /** Kong target weights are 0..65535. */
@@ -297,9 +300,9 @@ export const kongTarget: TargetDriver = {
   features: KONG_FEATURES,
   cannotRender: (policies) => ({ ...timeoutOverTries(policies, 'Kong', policies.retry?.perTryTimeoutMs ?? policies.timeout?.requestMs, policies.retry?.attempts ?? 0), ...kongOneReadTimeout(policies) }),
   unsupportedBecause: {
-    'retry.status': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',
-    'retry.methods': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',
-    'retry.perTryTimeout': 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer',
+    'retry.status': KONG_NO_5XX_RETRY,
+    'retry.methods': KONG_NO_5XX_RETRY,
+    'retry.perTryTimeout': KONG_NO_5XX_RETRY,
     'fault.abort': 'Kong has no header-matched abort (request-termination triggers on a header\'s presence only)',
     'fault.delay': 'Kong has no delay injection',
   },
