@@ -28,12 +28,12 @@ import { loadAll } from '../harness/run/run-suite.ts';
 import { startTargetFor } from '../harness/run/run-suite.ts';
 import { runEngine, type Model, type RequestTemplate } from '../harness/load/engine.ts';
 import { startMockProcess } from '../harness/load/mock-process.ts';
-import { accountingGap } from '../harness/load/recorder.ts';
+import { accountingGap } from '../harness/model/load-report.ts';
 import { templatesFor } from '../harness/load/scenario.ts';
 import { REPO_ROOT } from '../harness/targets/testing.ts';
 import { processRuntime } from '../harness/runtime/process-runtime.ts';
 import { freePort } from '../harness/runtime/ports.ts';
-import type { Endpoint } from '../harness/upstream/types.ts';
+import type { Endpoint } from '../harness/model/upstream.ts';
 import { LatencyHistogram } from '../harness/load/histogram.ts';
 import { Pool } from 'undici';
 

@@ -5,8 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckResult, RunReport } from '../harness/run/result.ts';
-import { summarize } from '../harness/run/result.ts';
+import type { CheckResult, RunReport } from '../harness/model/result.ts';
+import { summarize } from '../harness/model/result.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const OUT = join(ROOT, 'reports', 'e2e');

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runSuites } from '../harness/run/run-suite.ts';
-import type { CheckResult } from '../harness/run/result.ts';
+import type { CheckResult } from '../harness/model/result.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const base = join(root, 'suites', 'bookinfo-reviews.suite.yaml');

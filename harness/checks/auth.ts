@@ -7,8 +7,8 @@ import type { Check, CheckContext } from './check.ts';
 import { authSchemeOf, invalidConsumers, isSecured, validConsumers } from './credentials.ts';
 import { curlOf, exchangeOf, type Sent } from './client.ts';
 import { generateRequest } from '../spec/generate-request.ts';
-import type { Feature } from '../targets/target.ts';
-import type { Exchange } from '../run/result.ts';
+import type { Feature } from '../model/features.ts';
+import type { Exchange } from '../model/result.ts';
 
 export const authCheck: Check = {
   name: 'auth',

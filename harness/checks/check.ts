@@ -1,14 +1,14 @@
 // A check is data plus one function, as in the Gateway API conformance suite:
 // a short name, a description, the features it needs from a target, and run().
 
-import type { Rng } from '../rng.ts';
-import type { StartedProxy } from '../runtime/runtime.ts';
-import type { Operation, Spec } from '../spec/model.ts';
+import type { Rng } from '../util/rng.ts';
+import type { StartedProxy } from '../model/runtime.ts';
+import type { Operation, Spec } from '../model/spec.ts';
 import type { SpecValidator } from '../spec/validate.ts';
-import type { Policies, Suite } from '../suite/suite.ts';
-import type { Feature } from '../targets/target.ts';
+import type { Policies, Suite } from '../model/suite.ts';
+import type { Feature } from '../model/features.ts';
 import type { MockFleet } from '../upstream/mock-upstream.ts';
-import type { CheckOutcome } from '../run/result.ts';
+import type { CheckOutcome } from '../model/result.ts';
 import type { ProxyClient } from './client.ts';
 
 export interface CheckContext {

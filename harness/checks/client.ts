@@ -3,10 +3,10 @@
 // line that reproduces it. Keep-alive connections on undici's pool.
 
 import { Pool } from 'undici';
-import type { HttpRequestSpec, SecurityScheme } from '../spec/model.ts';
-import type { Consumer } from '../suite/suite.ts';
-import type { Exchange } from '../run/result.ts';
-import { REQUEST_ID_HEADER, SERVED_BY_HEADER } from '../upstream/types.ts';
+import type { HttpRequestSpec, SecurityScheme } from '../model/spec.ts';
+import type { Consumer } from '../model/suite.ts';
+import type { Exchange } from '../model/result.ts';
+import { REQUEST_ID_HEADER, SERVED_BY_HEADER } from '../model/upstream.ts';
 import { placeCredential } from './credentials.ts';
 
 export interface SendOptions {

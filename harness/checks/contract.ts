@@ -10,7 +10,7 @@ import { authSchemeOf, validConsumers } from './credentials.ts';
 import { curlOf, exchangeOf, type Sent } from './client.ts';
 import { generateRequest } from '../spec/generate-request.ts';
 import { hasSuccessResponse } from './select.ts';
-import type { Exchange } from '../run/result.ts';
+import type { Exchange } from '../model/result.ts';
 
 const REQUESTS_PER_OPERATION = 2;
 

@@ -1,7 +1,7 @@
 // How a consumer's credential travels, given the security scheme it answers.
 
-import type { SecurityScheme, Spec, Operation } from '../spec/model.ts';
-import type { Consumer, Suite } from '../suite/suite.ts';
+import type { SecurityScheme, Spec, Operation } from '../model/spec.ts';
+import type { Consumer, Suite } from '../model/suite.ts';
 
 export interface CredentialPlacement {
   headers: Record<string, string>;

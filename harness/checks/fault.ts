@@ -14,9 +14,9 @@ import { authSchemeOf, validConsumers } from './credentials.ts';
 import { curlOf, exchangeOf, type Sent } from './client.ts';
 import { generateRequest } from '../spec/generate-request.ts';
 import { hasSuccessResponse, preferUnlimited, upstreamOf } from './select.ts';
-import type { Exchange } from '../run/result.ts';
-import type { FaultRule } from '../suite/suite.ts';
-import type { Feature } from '../targets/target.ts';
+import type { Exchange } from '../model/result.ts';
+import type { FaultRule } from '../model/suite.ts';
+import type { Feature } from '../model/features.ts';
 
 const SAMPLE = 200;
 const Z = 3.89; // two-sided 1e-4

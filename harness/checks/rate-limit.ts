@@ -15,9 +15,9 @@ import { authSchemeOf, validConsumers } from './credentials.ts';
 import { curlOf, exchangeOf, type Sent } from './client.ts';
 import { generateRequest } from '../spec/generate-request.ts';
 import { hasSuccessResponse, inRateLimitScope } from './select.ts';
-import type { Feature } from '../targets/target.ts';
-import type { Exchange } from '../run/result.ts';
-import type { Consumer } from '../suite/suite.ts';
+import type { Feature } from '../model/features.ts';
+import type { Exchange } from '../model/result.ts';
+import type { Consumer } from '../model/suite.ts';
 
 const MAX_BURST = 1000;
 const MAX_STRADDLE_RETRIES = 3;

@@ -12,10 +12,10 @@ import { authSchemeOf, validConsumers } from './credentials.ts';
 import { curlOf, exchangeOf, type Sent } from './client.ts';
 import { generateRequest } from '../spec/generate-request.ts';
 import { hasSuccessResponse, inRateLimitScope, preferUnlimited } from './select.ts';
-import type { Exchange } from '../run/result.ts';
-import type { FaultProgram } from '../upstream/types.ts';
-import type { Operation } from '../spec/model.ts';
-import type { Feature } from '../targets/target.ts';
+import type { Exchange } from '../model/result.ts';
+import type { FaultProgram } from '../model/upstream.ts';
+import type { Operation } from '../model/spec.ts';
+import type { Feature } from '../model/features.ts';
 
 interface Scenario {
   name: string;

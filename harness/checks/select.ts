@@ -2,8 +2,8 @@
 // other: the canary, retry and contract checks keep out of the rate limit's
 // scope where they can, and use valid consumers.
 
-import type { Operation } from '../spec/model.ts';
-import type { Policies, Suite } from '../suite/suite.ts';
+import type { Operation } from '../model/spec.ts';
+import type { Policies, Suite } from '../model/suite.ts';
 
 export function inRateLimitScope(policies: Policies, op: Operation): boolean {
   const rl = policies.rateLimit;

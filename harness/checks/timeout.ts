@@ -15,9 +15,9 @@ import { authSchemeOf, validConsumers } from './credentials.ts';
 import { curlOf, exchangeOf, type Sent } from './client.ts';
 import { generateRequest } from '../spec/generate-request.ts';
 import { hasSuccessResponse, inRateLimitScope, preferUnlimited, upstreamOf } from './select.ts';
-import type { Exchange } from '../run/result.ts';
-import type { Operation } from '../spec/model.ts';
-import type { Policies } from '../suite/suite.ts';
+import type { Exchange } from '../model/result.ts';
+import type { Operation } from '../model/spec.ts';
+import type { Policies } from '../model/suite.ts';
 
 /** How late past the bound an answer may come: timers, scheduling, one event loop turn on each side. */
 export function timeoutSlackMs(boundMs: number): number {

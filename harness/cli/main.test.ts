@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { EnvironmentError, InputError } from '../errors.ts';
+import { EnvironmentError, InputError } from '../model/errors.ts';
 
 const runSuites = vi.fn();
 const validateSuites = vi.fn();

@@ -5,10 +5,10 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EnvironmentError, ExitCode, InputError, oneLine } from '../errors.ts';
-import pkg from '../../package.json' with { type: 'json' };
+import { EnvironmentError, ExitCode, InputError, oneLine } from '../model/errors.ts';
+import { VERSION } from '../model/version.ts';
 
-export const VERSION: string = pkg.version;
+export { VERSION };
 export const INTERNAL_ERROR = 4;
 
 export interface Output {
@@ -204,7 +204,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       const connections = values.connections !== undefined ? integer('connections', values.connections, 1, 10_000) : undefined;
       let durationMs: number | undefined;
       if (values.duration !== undefined) {
-        const { parseDuration } = await import('../suite/load-suite.ts');
+        const { parseDuration } = await import('../model/duration.ts');
         durationMs = parseDuration(values.duration);
         // Bounded: every load loop ends by itself.
         if (durationMs === undefined || durationMs <= 0 || durationMs > 3_600_000) throw new UsageError(`--duration must be a duration from 1ms to 1h such as 30s, got '${values.duration}'`);

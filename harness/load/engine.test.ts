@@ -11,7 +11,7 @@ import { loadSuite } from '../suite/load-suite.ts';
 import { loadSpec } from '../spec/load-spec.ts';
 import { arrivals, runEngine } from './engine.ts';
 import { startMockProcess, type MockProcess } from './mock-process.ts';
-import { accountingGap } from './recorder.ts';
+import { accountingGap } from '../model/load-report.ts';
 import { templatesFor } from './scenario.ts';
 import type { RequestTemplate } from './engine.ts';
 

@@ -20,7 +20,7 @@
 import { performance } from 'node:perf_hooks';
 import { HttpConn, type ConnHandlers } from './http-conn.ts';
 import { Recorder } from './recorder.ts';
-import type { Endpoint } from '../upstream/types.ts';
+import type { Endpoint } from '../model/upstream.ts';
 
 /** Below this gap the scheduler polls with setImmediate instead of sleeping. */
 export const SPIN_MS = 2;

@@ -4,24 +4,9 @@
 // histogram a small fixed set of log-spaced buckets is counted for charts.
 
 import { build, type Histogram } from 'hdr-histogram-js';
-
-/** Upper edges (ms) of the chart buckets; the last bucket is everything above. */
-export const BUCKET_EDGES_MS: readonly number[] = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
+import { BUCKET_EDGES_MS, type LatencySummary } from '../model/load-report.ts';
 
 const HIGHEST_US = 3_600_000_000;
-
-export interface LatencySummary {
-  count: number;
-  /** Milliseconds. */
-  min: number;
-  max: number;
-  avg: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p999: number;
-}
 
 export class LatencyHistogram {
   readonly #h: Histogram;

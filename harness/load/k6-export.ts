@@ -9,11 +9,11 @@
 // scheduling_lag, http_req_service) or on the direct path are left out, with a
 // comment saying so.
 
-import type { Spec } from '../spec/model.ts';
-import type { LoadScenario, Suite } from '../suite/suite.ts';
+import type { Spec } from '../model/spec.ts';
+import type { LoadScenario, Suite } from '../model/suite.ts';
 import { templatesFor } from './scenario.ts';
 import type { RequestTemplate } from './engine.ts';
-import type { Threshold } from './thresholds.ts';
+import type { Threshold } from '../model/load-report.ts';
 
 const K6_METRICS = new Set(['http_req_duration', 'http_req_failed', 'http_reqs', 'iterations', 'dropped_iterations']);
 

@@ -5,7 +5,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FaultProgram, Endpoint } from '../upstream/types.ts';
+import type { FaultProgram, Endpoint } from '../model/upstream.ts';
 
 type Msg =
   | { type: 'stall'; ms: number }

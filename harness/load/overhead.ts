@@ -5,8 +5,9 @@
 // ratio is proxied over direct achieved rate.
 
 import { runEngine, modelDuration, type EngineOptions, type Model } from './engine.ts';
-import { Recorder, accountingGap } from './recorder.ts';
-import type { PathReport } from './report-shape.ts';
+import { Recorder } from './recorder.ts';
+import { accountingGap } from '../model/load-report.ts';
+import type { PathReport } from '../model/load-report.ts';
 
 export interface SliceOptions extends Omit<EngineOptions, 'endpoints' | 'model' | 'recorder' | 'warmupMs'> {
   model: Model;

@@ -11,16 +11,16 @@
 //             the tolerance at a sustained rate: one look of the canary
 //             check's Wilson test, false-alarm rate at most alpha.
 
-import type { Spec } from '../spec/model.ts';
-import type { Suite } from '../suite/suite.ts';
-import type { Endpoint } from '../upstream/types.ts';
-import { SERVED_BY_HEADER } from '../upstream/types.ts';
+import type { Spec } from '../model/spec.ts';
+import type { Suite } from '../model/suite.ts';
+import type { Endpoint } from '../model/upstream.ts';
+import { SERVED_BY_HEADER } from '../model/upstream.ts';
 import { validConsumers } from '../checks/credentials.ts';
 import { inRateLimitScope, upstreamOf } from '../checks/select.ts';
 import { runEngine } from './engine.ts';
 import { templatesFor, hasSuccess } from './scenario.ts';
 import type { MockProcess } from './mock-process.ts';
-import type { PolicyUnderLoad } from './report-shape.ts';
+import type { PolicyUnderLoad } from '../model/load-report.ts';
 import { judgeLook, sharesOf } from '../stats/sequential.ts';
 
 export interface PolicyContext {

@@ -5,40 +5,7 @@
 //   scheduled = 1xx + 2xx + 3xx + 4xx + 5xx + timeout + connectionError + notSent.
 
 import { LatencyHistogram } from './histogram.ts';
-
-export interface Outcomes {
-  scheduled: number;
-  '1xx': number;
-  '2xx': number;
-  '3xx': number;
-  '4xx': number;
-  '5xx': number;
-  timeout: number;
-  connectionError: number;
-  notSent: number;
-}
-
-export interface SecondStats {
-  /** Seconds since the measured phase started. */
-  t: number;
-  sent: number;
-  ok: number;
-  '4xx': number;
-  '5xx': number;
-  errors: number;
-  p99: number;
-  /** Counts of the captured response header's values (canary version, ...). */
-  captured?: Record<string, number>;
-}
-
-export function emptyOutcomes(): Outcomes {
-  return { scheduled: 0, '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, timeout: 0, connectionError: 0, notSent: 0 };
-}
-
-/** scheduled minus the sum of every outcome: 0 when the books balance. */
-export function accountingGap(o: Outcomes): number {
-  return o.scheduled - (o['1xx'] + o['2xx'] + o['3xx'] + o['4xx'] + o['5xx'] + o.timeout + o.connectionError + o.notSent);
-}
+import { emptyOutcomes, type Outcomes, type SecondStats } from '../model/load-report.ts';
 
 const CLASS = ['1xx', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 

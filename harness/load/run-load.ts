@@ -5,20 +5,22 @@
 // reports with a `load` section. Exit 1 when a threshold or a policy fails.
 
 import { loadAll, selectedTargets, startTargetFor } from '../run/run-suite.ts';
-import { finishReport, VERSION, type CheckResult, type RunReport, type TargetRun } from '../run/result.ts';
+import { VERSION } from '../model/version.ts';
+import { finishReport, type CheckResult, type RunReport, type TargetRun } from '../model/result.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { secretsOf } from '../report/redact.ts';
-import { ExitCode, InputError } from '../errors.ts';
-import { randomSeed } from '../rng.ts';
-import type { LoadScenario } from '../suite/suite.ts';
+import { ExitCode, InputError } from '../model/errors.ts';
+import { randomSeed } from '../util/rng.ts';
+import type { LoadScenario } from '../model/suite.ts';
 import { modelDuration } from './engine.ts';
 import { startMockProcess } from './mock-process.ts';
 import { measure, overheadOf, pathReport, type Measured } from './overhead.ts';
 import { policiesUnderLoad } from './policies.ts';
 import { createProgress, type ProgressSink } from './progress.ts';
-import type { LoadReport, LoadRun } from './report-shape.ts';
+import type { LoadReport, LoadRun } from '../model/load-report.ts';
 import { directUpstream, modelFor, templatesFor } from './scenario.ts';
-import { evaluate, compare, type MetricSource, type Threshold } from './thresholds.ts';
+import { evaluate, compare, type MetricSource } from './thresholds.ts';
+import { type Threshold } from '../model/load-report.ts';
 import type { Recorder } from './recorder.ts';
 
 export interface LoadOptions {

@@ -2,13 +2,13 @@
 // request per operation x consumer (generated from the spec, credentials placed
 // as the auth scheme says), weighted per scenario; and the engine model.
 
-import type { Spec, Operation } from '../spec/model.ts';
-import type { LoadScenario, Suite } from '../suite/suite.ts';
+import type { Spec, Operation } from '../model/spec.ts';
+import type { LoadScenario, Suite } from '../model/suite.ts';
 import { generateRequest } from '../spec/generate-request.ts';
 import { authSchemeOf, placeCredential, validConsumers } from '../checks/credentials.ts';
-import { forkRng } from '../rng.ts';
+import { forkRng } from '../util/rng.ts';
 import type { Model, RequestTemplate } from './engine.ts';
-import { InputError } from '../errors.ts';
+import { InputError } from '../model/errors.ts';
 
 export function hasSuccess(op: Operation): boolean {
   return op.responses.some((r) => /^2/.test(r.status) || r.status === 'default');

@@ -2,7 +2,7 @@
 // for malformed expressions (exit 2 material, naming file and expression).
 
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.ts';
+import { InputError } from '../model/errors.ts';
 import { evaluate, parseThreshold, parseThresholds } from './thresholds.ts';
 
 const F = '/s/x.suite.yaml';

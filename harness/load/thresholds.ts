@@ -20,26 +20,9 @@
 // Whitespace around tokens is allowed. Anything else is an InputError naming
 // the suite file, the key and the expression.
 
-import { InputError } from '../errors.ts';
-
-export type Aggregation = 'avg' | 'min' | 'max' | 'med' | 'p' | 'rate' | 'count' | 'value';
-export type Comparison = '<' | '<=' | '>' | '>=' | '==' | '!=';
-
-export const METRICS = {
-  http_req_duration: 'trend',
-  http_req_service: 'trend',
-  scheduling_lag: 'trend',
-  http_req_failed: 'rate',
-  http_reqs: 'counter',
-  iterations: 'counter',
-  dropped_iterations: 'counter',
-  proxy_overhead_p50: 'gauge',
-  proxy_overhead_p90: 'gauge',
-  proxy_overhead_p99: 'gauge',
-  throughput_ratio: 'gauge',
-} as const;
-
-export type MetricName = keyof typeof METRICS;
+import { InputError } from '../model/errors.ts';
+import { parseDuration } from '../model/duration.ts';
+import { METRICS, TAGS, type Aggregation, type Comparison, type MetricName, type Threshold, type ThresholdVerdict } from '../model/load-report.ts';
 
 const ALLOWED: Record<string, Aggregation[]> = {
   trend: ['avg', 'min', 'max', 'med', 'p', 'count'],
@@ -48,28 +31,9 @@ const ALLOWED: Record<string, Aggregation[]> = {
   gauge: ['value'],
 };
 
-export const TAGS = ['operation', 'status', 'path', 'scenario'] as const;
-
-export interface Threshold {
-  /** The key as written, e.g. http_req_duration{operation:getPet}. */
-  key: string;
-  metric: MetricName;
-  tags: Record<string, string>;
-  /** The expression as written. */
-  expression: string;
-  aggregation: Aggregation;
-  /** For p(N): N. */
-  percentile?: number;
-  op: Comparison;
-  value: number;
-  abortOnFail: boolean;
-  delayAbortEvalMs: number;
-}
-
 const KEY = /^\s*([a-z_][a-z0-9_]*)\s*(?:\{([^{}]*)\})?\s*$/;
 const EXPR = /^\s*(avg|min|max|med|rate|count|value|p\(\s*([^()\s]+)\s*\))\s*(<=|>=|==|!=|<|>)\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*$/;
 const TAG_PAIR = /^\s*([A-Za-z0-9_.-]+)\s*:\s*([A-Za-z0-9_.-]+)\s*$/;
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
 
 /** Parse one key and one expression; throws InputError(file, `load.thresholds.<key>`, ...) when malformed. */
 export function parseThreshold(file: string, key: string, expr: unknown, opts: { abortOnFail?: unknown; delayAbortEval?: unknown } = {}): Threshold {
@@ -120,9 +84,9 @@ export function parseThreshold(file: string, key: string, expr: unknown, opts: {
   if (!Number.isFinite(value)) bad(`'${m[4]}' is not a finite number`);
   let delay = 0;
   if (opts.delayAbortEval !== undefined) {
-    const d = typeof opts.delayAbortEval === 'string' ? DURATION.exec(opts.delayAbortEval) : null;
-    if (!d) bad(`delayAbortEval must be a duration such as 10s`);
-    delay = Number(d![1]) * ({ ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[d![2]];
+    const d = parseDuration(opts.delayAbortEval, { units: ['ms', 's', 'm'] });
+    if (d === undefined) bad(`delayAbortEval must be a duration such as 10s`);
+    delay = d!;
   }
   if (opts.abortOnFail !== undefined && typeof opts.abortOnFail !== 'boolean') bad('abortOnFail must be true or false');
   return { key: key.trim(), metric: metric as MetricName, tags, expression: expr.trim(), aggregation, percentile, op: m[3] as Comparison, value, abortOnFail: opts.abortOnFail === true, delayAbortEvalMs: delay };
@@ -161,17 +125,6 @@ export function compare(actual: number, op: Comparison, limit: number): boolean 
 
 /** What a threshold is evaluated against: an aggregation of a metric, or undefined when not measured. */
 export type MetricSource = (t: Threshold) => number | undefined;
-
-export interface ThresholdVerdict {
-  key: string;
-  expression: string;
-  /** The measured value of the aggregation (null: not measured in this run). */
-  actual: number | null;
-  ok: boolean;
-  abortOnFail: boolean;
-  /** Why the threshold could not be evaluated. */
-  note?: string;
-}
 
 export function evaluate(thresholds: Threshold[], source: MetricSource): ThresholdVerdict[] {
   return thresholds.map((t) => {

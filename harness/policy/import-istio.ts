@@ -31,9 +31,9 @@
 
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { InputError } from '../errors.ts';
-import type { HttpMethod } from '../spec/model.ts';
-import type { CanaryPolicy, FaultRule, RetryPolicy } from '../suite/suite.ts';
+import { InputError } from '../model/errors.ts';
+import type { HttpMethod } from '../model/spec.ts';
+import type { CanaryPolicy, FaultRule, RetryPolicy } from '../model/suite.ts';
 import { arr, emptyResult, num, obj, protoDurationMs, shortHost, str, type ImportContext, type ImportNote, type ImportResult, type Obj } from './types.ts';
 
 export const ALL_METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];

@@ -21,8 +21,8 @@
 //    the suite upstream's versions in order (or by a target host equal to a version).
 
 import { parse } from 'yaml';
-import { InputError } from '../errors.ts';
-import type { Consumer, RateLimitPolicy } from '../suite/suite.ts';
+import { InputError } from '../model/errors.ts';
+import type { Consumer, RateLimitPolicy } from '../model/suite.ts';
 import { arr, emptyResult, num, obj, str, type ImportContext, type ImportResult, type Obj } from './types.ts';
 import { IMPORTED_CANARY_TOLERANCE } from './import-istio.ts';
 

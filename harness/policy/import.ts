@@ -3,8 +3,8 @@
 // conflict between two imported files keeps the first and says so.
 
 import { readFileSync } from 'node:fs';
-import { InputError } from '../errors.ts';
-import type { Consumer, ImportNote, Policies, UpstreamSpec } from '../suite/suite.ts';
+import { InputError } from '../model/errors.ts';
+import type { Consumer, ImportNote, Policies, UpstreamSpec } from '../model/suite.ts';
 import { importIstio, looksLikeIstio } from './import-istio.ts';
 import { importKong, looksLikeKong, looksLikeOpenApiKong } from './import-kong.ts';
 import type { ImportResult } from './types.ts';

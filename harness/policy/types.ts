@@ -3,7 +3,8 @@
 // express or filled in from the product's defaults. Nothing is dropped
 // silently: every field an importer does not turn into a policy is a note.
 
-import type { Consumer, ImportNote, Policies, UpstreamSpec } from '../suite/suite.ts';
+import { parseDuration } from '../model/duration.ts';
+import type { Consumer, ImportNote, Policies, UpstreamSpec } from '../model/suite.ts';
 
 export type { ImportNote };
 
@@ -27,13 +28,9 @@ export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 export const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : undefined);
 
-/** Protobuf-style durations as Istio and Envoy write them: 2s, 500ms, 1.5s, 1m, 1h. */
+/** Protobuf-style durations as Istio and Envoy write them (2s, 500ms, 1.5s, 1m, 1h), rounded to whole milliseconds. */
 export function protoDurationMs(v: unknown): number | undefined {
-  if (typeof v !== 'string') return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v.trim());
-  if (!m) return undefined;
-  const ms = Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2]];
-  return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : undefined;
+  return parseDuration(v, { round: true });
 }
 
 /** "reviews.default.svc.cluster.local" -> "reviews". */

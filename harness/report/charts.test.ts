@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../run/result.ts';
+import type { RunReport } from '../model/result.ts';
 import { canaryChart, rateLimitChart, retryChart, short, ticks } from './charts.ts';
 import { compareReports } from './history.ts';
 import { renderHtmlReport } from './html-report.ts';

@@ -4,7 +4,7 @@
 // (NOISE below): small wobbles between runs are not news.
 
 import { readFile } from 'node:fs/promises';
-import type { RunReport, Status } from '../run/result.ts';
+import type { RunReport, Status } from '../model/result.ts';
 import { readLoad, type LoadRunView } from './load-section.ts';
 
 export type Change = 'newlyFailing' | 'fixed' | 'stillFailing' | 'changed' | 'unchanged' | 'gone';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../run/result.ts';
+import type { RunReport } from '../model/result.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
 import { renderHtmlReport } from './html-report.ts';
 

@@ -6,7 +6,7 @@
 // for tools.
 
 import { createHash } from 'node:crypto';
-import type { CheckResult, Evidence, Exchange, RunReport, Status, TargetRun } from '../run/result.ts';
+import type { CheckResult, Evidence, Exchange, RunReport, Status, TargetRun } from '../model/result.ts';
 import { escapeHtml as h, jsonForScript } from './escape.ts';
 import { CHART_CSS, canaryChart, num, pct, rateLimitChart, resetChartIds, retryChart, short, type CanaryBand, type TimelinePoint } from './charts.ts';
 import { NOISE, type Change, type History } from './history.ts';

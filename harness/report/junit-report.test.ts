@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunReport } from '../run/result.ts';
+import type { RunReport } from '../model/result.ts';
 import { escapeXml, escapeXmlAttr } from './escape.ts';
 import { renderJunitReport } from './junit-report.ts';
 

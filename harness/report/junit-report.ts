@@ -6,7 +6,7 @@
 // a UTC timestamp without zone or fraction, <properties> first and
 // <system-out>/<system-err> last.
 
-import type { CheckResult, Evidence, RunReport, TargetRun } from '../run/result.ts';
+import type { CheckResult, Evidence, RunReport, TargetRun } from '../model/result.ts';
 import { escapeXml, escapeXmlAttr } from './escape.ts';
 
 const MAX_BODY = 2000;

@@ -8,8 +8,8 @@
 import { escapeHtml as h } from './escape.ts';
 import { groupedBars, lineChart, num, short } from './charts.ts';
 // The shapes the engine writes; the readers below still check every field of a report on disk.
-import type { LatencySummary } from '../load/histogram.ts';
-import type { Outcomes } from '../load/recorder.ts';
+import type { LatencySummary } from '../model/load-report.ts';
+import type { Outcomes } from '../model/load-report.ts';
 
 export type LatencyView = LatencySummary;
 

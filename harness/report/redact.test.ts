@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Suite } from '../suite/suite.ts';
+import type { Suite } from '../model/suite.ts';
 import { createRedactor, REDACTED, redactDeep, secretsOf } from './redact.ts';
 import { ALL_SECRET_STRINGS, BASIC_B64, SECRETS, secretReport, STRAY_JWT } from './test-fixtures.ts';
 

@@ -3,8 +3,8 @@
 // credentials whoever they belong to: Authorization values, API-key headers
 // and query parameters, cookies and JWT-shaped strings.
 
-import type { Suite } from '../suite/suite.ts';
-import { escapeRegExp } from '../regex.ts';
+import type { Suite } from '../model/suite.ts';
+import { escapeRegExp } from '../util/regex.ts';
 
 export const REDACTED = '[REDACTED]';
 

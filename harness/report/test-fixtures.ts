@@ -1,6 +1,6 @@
 // Synthetic RunReports for the report tests.
 
-import type { RunReport } from '../run/result.ts';
+import type { RunReport } from '../model/result.ts';
 
 export const SECRETS = {
   apiKey: 'alice-key-5f2c8e',

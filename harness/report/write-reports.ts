@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { RunReport } from '../run/result.ts';
+import type { RunReport } from '../model/result.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { loadBaseline, type History } from './history.ts';
 import { renderJsonReport } from './json-report.ts';

@@ -10,9 +10,10 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haproxyTarget } from '../targets/haproxy/render.ts';
 import { nginxTarget } from '../targets/nginx/render.ts';
-import type { RenderInput, TargetDriver } from '../targets/target.ts';
+import type { TargetDriver } from '../targets/target.ts';
+import type { RenderInput } from '../model/target.ts';
 import { exampleInput } from '../targets/testing.ts';
-import type { Endpoint } from '../upstream/types.ts';
+import type { Endpoint } from '../model/upstream.ts';
 import { freePort } from './ports.ts';
 import { processRuntime } from './process-runtime.ts';
 

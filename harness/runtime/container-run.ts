@@ -4,9 +4,9 @@
 // is skipped with the reason, never passed.
 
 import { randomBytes } from 'node:crypto';
-import { EnvironmentError } from '../errors.ts';
+import { EnvironmentError } from '../model/errors.ts';
 import { createContainerRuntime, detectEngine, IMAGE_FAMILY, resolveImage, sweepStale, useEngine, type Engine } from './container-runtime.ts';
-import type { ProxyRuntime } from './runtime.ts';
+import type { ProxyRuntime } from '../model/runtime.ts';
 
 export interface ContainerPlan {
   engine: Engine;

@@ -4,13 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnvironmentError, InputError } from '../errors.ts';
+import { EnvironmentError, InputError } from '../model/errors.ts';
 import { haproxyTarget } from '../targets/haproxy/render.ts';
 import { nginxTarget } from '../targets/nginx/render.ts';
 import type { TargetDriver } from '../targets/target.ts';
 import { exampleInput, REPO_ROOT } from '../targets/testing.ts';
-import type { Endpoint } from '../upstream/types.ts';
-import { REQUEST_ID_HEADER } from '../upstream/types.ts';
+import type { Endpoint } from '../model/upstream.ts';
+import { REQUEST_ID_HEADER } from '../model/upstream.ts';
 import { groupAlive, parseCheckOutput, processRuntime } from './process-runtime.ts';
 import { freePort, portIsFree } from './ports.ts';
 

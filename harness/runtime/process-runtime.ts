@@ -5,12 +5,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EnvironmentError, InputError } from '../errors.ts';
+import { EnvironmentError, InputError } from '../model/errors.ts';
 import { getTarget } from '../targets/targets.ts';
-import type { RenderedConfig } from '../targets/target.ts';
+import type { RenderedConfig } from '../model/target.ts';
 import { registerDisposer, registerProcessGroup } from './cleanup.ts';
 import { portIsFree } from './ports.ts';
-import type { ProxyRuntime, StartedProxy, StartOptions } from './runtime.ts';
+import type { ProxyRuntime, StartedProxy, StartOptions } from '../model/runtime.ts';
 import { Wait } from './wait.ts';
 
 const STOP_GRACE_MS = 3000;

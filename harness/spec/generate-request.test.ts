@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSpec } from './load-spec.ts';
 import { createSpecValidator, matchOperation } from './validate.ts';
 import { generateRequest, generateResponse } from './generate-request.ts';
-import { createRng } from '../rng.ts';
+import { createRng } from '../util/rng.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const REAL = path.resolve(repoRoot, 'fixtures/realdata/openapi');

@@ -4,8 +4,8 @@
 // spec's validator and regenerated (a few times) when it does not pass.
 
 import { generateSync, type GenerateOptions } from 'json-schema-faker';
-import type { Rng } from '../rng.ts';
-import type { HttpRequestSpec, JsonSchema, Operation, ParameterSpec, ResponseSpec, Spec } from './model.ts';
+import type { Rng } from '../util/rng.ts';
+import type { HttpRequestSpec, JsonSchema, Operation, ParameterSpec, ResponseSpec, Spec } from '../model/spec.ts';
 import { createSpecValidator } from './validate.ts';
 import { isJsonMediaType } from './load-spec.ts';
 

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { loadSpec } from './load-spec.ts';
 import { createSpecValidator } from './validate.ts';
 import { generateResponse } from './generate-request.ts';
-import { createRng } from '../rng.ts';
-import { InputError } from '../errors.ts';
+import { createRng } from '../util/rng.ts';
+import { InputError } from '../model/errors.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const REAL = path.resolve(repoRoot, 'fixtures/realdata/openapi');

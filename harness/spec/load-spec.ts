@@ -11,8 +11,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { InputError, oneLine } from '../errors.ts';
-import { escapeRegExp, pathTemplateSource } from '../regex.ts';
+import { InputError, oneLine } from '../model/errors.ts';
+import { escapeRegExp, pathTemplateSource } from '../util/regex.ts';
 import type {
   HttpMethod,
   JsonSchema,
@@ -23,7 +23,7 @@ import type {
   SecurityRequirement,
   SecurityScheme,
   Spec,
-} from './model.ts';
+} from '../model/spec.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSpec } from './load-spec.ts';
 import { createSpecValidator, matchOperation } from './validate.ts';
-import type { Operation, Spec } from './model.ts';
+import type { Operation, Spec } from '../model/spec.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const JSON_CT = { 'content-type': 'application/json' };

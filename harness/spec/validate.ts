@@ -5,9 +5,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
-import type { JsonSchema, Operation, ParameterSpec, ResponseSpec, Spec } from './model.ts';
+import type { JsonSchema, Operation, ParameterSpec, ResponseSpec, Spec } from '../model/spec.ts';
 import { isJsonMediaType } from './load-spec.ts';
-import { pathTemplateSource } from '../regex.ts';
+import { pathTemplateSource } from '../util/regex.ts';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives as the module object.
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: Ajv) => Ajv;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../rng.ts';
+import { createRng } from '../util/rng.ts';
 import { judgeLook, lookSchedule, normalQuantile, shareTest, wilson } from './sequential.ts';
 
 describe('normalQuantile', () => {

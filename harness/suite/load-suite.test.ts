@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../errors.ts';
-import { KNOWN_TARGETS, loadSuite, parseDuration } from './load-suite.ts';
-import type { Suite } from './suite.ts';
+import { InputError } from '../model/errors.ts';
+import { KNOWN_TARGETS, loadSuite } from './load-suite.ts';
+import type { Suite } from '../model/suite.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 let root: string;
@@ -118,15 +118,6 @@ describe('defaults and other shapes', () => {
       canary: { upstream: 'api', weights: { v1: 1 }, tolerance: 0.1, alpha: 0.01, maxRequests: 100 },
       contract: {},
     });
-  });
-
-  it('parses durations', () => {
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('1s')).toBe(1000);
-    expect(parseDuration('1.5s')).toBe(1500);
-    expect(parseDuration('2m')).toBe(120_000);
-    expect(parseDuration('1h')).toBe(3_600_000);
-    for (const bad of ['', '1', '0s', '1 sec', '-1s', '1.5ms', 's', '1d']) expect(parseDuration(bad)).toBeUndefined();
   });
 
   it('takes the list of target kinds from a parameter', async () => {

@@ -6,8 +6,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, isMap, isSeq, isScalar, isPair, parseDocument, type Document, type Node } from 'yaml';
-import { InputError, oneLine } from '../errors.ts';
-import type { HttpMethod } from '../spec/model.ts';
+import { InputError, oneLine } from '../model/errors.ts';
+import { parseDuration } from '../model/duration.ts';
+import type { HttpMethod } from '../model/spec.ts';
 import { suiteSchema } from './suite-schema.ts';
 import { parseThresholds } from '../load/thresholds.ts';
 import { applyImported, importAll, mergeConsumers } from '../policy/import.ts';
@@ -27,7 +28,7 @@ import type {
   Suite,
   TargetSpec,
   UpstreamSpec,
-} from './suite.ts';
+} from '../model/suite.ts';
 
 /** Target kinds this build knows; the targets registry may pass its own list. */
 export const KNOWN_TARGETS: readonly string[] = ['nginx', 'haproxy', 'kong', 'envoy'];
@@ -39,16 +40,6 @@ export interface LoadSuiteOptions {
 
 type Path = (string | number)[];
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** '500ms' | '1s' | '2m' | '1h' -> milliseconds; undefined when malformed, zero or not whole milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION.exec(text.trim());
-  if (!m) return undefined;
-  const ms = Number(m[1]) * UNIT_MS[m[2]];
-  return Number.isInteger(ms) && ms > 0 ? ms : undefined;
-}
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 function validator(): ReturnType<Ajv['compile']> {

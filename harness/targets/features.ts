@@ -1,7 +1,7 @@
 // What each target expresses when proxyproof renders its config.
 
-import type { Policies } from '../suite/suite.ts';
-import type { Feature } from './target.ts';
+import type { Policies } from '../model/suite.ts';
+import type { Feature } from '../model/features.ts';
 
 export const NGINX_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'auth.apiKey',

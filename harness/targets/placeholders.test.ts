@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.ts';
+import { InputError } from '../model/errors.ts';
 import { applyPlaceholders, placeholderValues } from './placeholders.ts';
 import { exampleInput } from './testing.ts';
 

@@ -4,11 +4,11 @@
 
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InputError } from '../errors.ts';
-import type { HttpMethod, Operation, SecurityScheme } from '../spec/model.ts';
-import type { Consumer, JwtSettings, RateLimitPolicy, RetryPolicy } from '../suite/suite.ts';
-import type { Endpoint } from '../upstream/types.ts';
-import type { RenderInput } from './target.ts';
+import { InputError } from '../model/errors.ts';
+import type { HttpMethod, Operation, SecurityScheme } from '../model/spec.ts';
+import type { Consumer, JwtSettings, RateLimitPolicy, RetryPolicy } from '../model/suite.ts';
+import type { Endpoint } from '../model/upstream.ts';
+import type { RenderInput } from '../model/target.ts';
 
 export interface OpPlan {
   op: Operation;

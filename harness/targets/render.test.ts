@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { InputError } from '../errors.ts';
+import { InputError } from '../model/errors.ts';
 import { haproxyTarget } from './haproxy/render.ts';
 import { nginxRate } from './nginx/render.ts';
 import { nginxTarget } from './nginx/render.ts';
 import { integerWeights } from './plan.ts';
-import type { RenderedConfig, RenderInput, TargetDriver } from './target.ts';
+import type { TargetDriver } from './target.ts';
+import type { RenderedConfig, RenderInput } from '../model/target.ts';
 import { getTarget, targetNames } from './targets.ts';
 import { exampleInput, REPO_ROOT } from './testing.ts';
 

@@ -3,10 +3,10 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Operation, Spec } from '../spec/model.ts';
-import type { Suite } from '../suite/suite.ts';
-import type { Endpoint } from '../upstream/types.ts';
-import type { RenderInput } from './target.ts';
+import type { Operation, Spec } from '../model/spec.ts';
+import type { Suite } from '../model/suite.ts';
+import type { Endpoint } from '../model/upstream.ts';
+import type { RenderInput } from '../model/target.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -1,7 +1,7 @@
 // Per-request-id fault programs: the harness sets one before sending a request
 // with that x-request-id; each mock asks what to do with every arriving try.
 
-import type { FaultProgram } from './types.ts';
+import type { FaultProgram } from '../model/upstream.ts';
 
 export interface FaultDecision {
   /** Wait this long before answering (0: answer at once). */

@@ -2,7 +2,7 @@
 // request id across every mock of a fleet, so a retry that lands on another
 // replica is still attempt 2.
 
-import type { JournalEntry } from './types.ts';
+import type { JournalEntry } from '../model/upstream.ts';
 
 export type NewJournalEntry = Omit<JournalEntry, 'seq' | 'attempt'>;
 

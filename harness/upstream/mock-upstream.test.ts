@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSpec } from '../spec/load-spec.ts';
 import { createSpecValidator } from '../spec/validate.ts';
-import type { Spec } from '../spec/model.ts';
-import { EnvironmentError } from '../errors.ts';
+import type { Spec } from '../model/spec.ts';
+import { EnvironmentError } from '../model/errors.ts';
 import { startMockFleet, startStandaloneMock, type MockFleet } from './mock-upstream.ts';
-import { REQUEST_ID_HEADER, SERVED_BY_HEADER, type Endpoint } from './types.ts';
+import { REQUEST_ID_HEADER, SERVED_BY_HEADER, type Endpoint } from '../model/upstream.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const SPEC_FILE = path.join(repoRoot, 'openapi/petstore.yaml');

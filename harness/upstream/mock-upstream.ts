@@ -5,16 +5,16 @@
 
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { EnvironmentError } from '../errors.ts';
-import { forkRng } from '../rng.ts';
-import type { HttpMethod, Operation, Spec } from '../spec/model.ts';
-import type { UpstreamSpec } from '../suite/suite.ts';
+import { EnvironmentError } from '../model/errors.ts';
+import { forkRng } from '../util/rng.ts';
+import type { HttpMethod, Operation, Spec } from '../model/spec.ts';
+import type { UpstreamSpec } from '../model/suite.ts';
 import { loadSpec } from '../spec/load-spec.ts';
 import { createSpecValidator, matchOperation } from '../spec/validate.ts';
 import { generateResponse, type GeneratedResponse } from '../spec/generate-request.ts';
 import { Journal } from './journal.ts';
 import { checkFaultProgram, FaultPrograms } from './fault-program.ts';
-import { REQUEST_ID_HEADER, SERVED_BY_HEADER, type Endpoint, type JournalEntry } from './types.ts';
+import { REQUEST_ID_HEADER, SERVED_BY_HEADER, type Endpoint, type JournalEntry } from '../model/upstream.ts';
 
 export const ADMIN_PREFIX = '/__proxyproof/';
 const MAX_BODY = 10 * 1024 * 1024;

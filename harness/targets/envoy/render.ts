@@ -21,8 +21,10 @@
 
 import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
-import { InputError } from '../../errors.ts';
-import type { Feature, RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
+import { InputError } from '../../model/errors.ts';
+import type { TargetDriver } from '../target.ts';
+import type { Feature } from '../../model/features.ts';
+import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../placeholders.ts';
 import { integerWeights, makePlan, type Plan } from '../plan.ts';
 import { ISTIO_DEFAULT_RETRY } from '../../policy/import-istio.ts';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { HAPROXY_FEATURES, HAPROXY_RETRY_STATUSES, retryStatusesBeyond, timeoutOverTries } from '../features.ts';
 import { readUserConfig } from '../placeholders.ts';
 import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
-import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
+import type { TargetDriver } from '../target.ts';
+import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 
 const MAIN_FILE = 'haproxy.cfg';
 const DELAY_LUA = 'pp-fault-delay.lua';

@@ -27,11 +27,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse, stringify } from 'yaml';
-import { InputError } from '../../errors.ts';
-import type { Feature, RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
+import { InputError } from '../../model/errors.ts';
+import type { TargetDriver } from '../target.ts';
+import type { Feature } from '../../model/features.ts';
+import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../placeholders.ts';
 import { ALL_METHODS, makePlan } from '../plan.ts';
-import type { Policies } from '../../suite/suite.ts';
+import type { Policies } from '../../model/suite.ts';
 import { timeoutOverTries } from '../features.ts';
 
 const require = createRequire(import.meta.url);

@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { NGINX_FEATURES, NGINX_RETRY_STATUSES, retryStatusesBeyond } from '../features.ts';
 import { readUserConfig } from '../placeholders.ts';
 import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
-import type { RenderedConfig, RenderInput, TargetDriver } from '../target.ts';
-import { escapeRegExp } from '../../regex.ts';
+import type { TargetDriver } from '../target.ts';
+import type { RenderedConfig, RenderInput } from '../../model/target.ts';
+import { escapeRegExp } from '../../util/regex.ts';
 
 const MAIN_FILE = 'nginx.conf';
 const JS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';

@@ -9,9 +9,106 @@
 //   policies: [ PolicyUnderLoad ... ] rate limit, retry, canary proven under load
 // }
 
-import type { LatencySummary } from './histogram.ts';
-import type { Outcomes, SecondStats } from './recorder.ts';
-import type { ThresholdVerdict } from './thresholds.ts';
+/** Upper edges (ms) of the chart buckets; the last bucket is everything above. */
+export const BUCKET_EDGES_MS: readonly number[] = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
+
+export interface LatencySummary {
+  count: number;
+  /** Milliseconds. */
+  min: number;
+  max: number;
+  avg: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+}
+
+export interface Outcomes {
+  scheduled: number;
+  '1xx': number;
+  '2xx': number;
+  '3xx': number;
+  '4xx': number;
+  '5xx': number;
+  timeout: number;
+  connectionError: number;
+  notSent: number;
+}
+
+export interface SecondStats {
+  /** Seconds since the measured phase started. */
+  t: number;
+  sent: number;
+  ok: number;
+  '4xx': number;
+  '5xx': number;
+  errors: number;
+  p99: number;
+  /** Counts of the captured response header's values (canary version, ...). */
+  captured?: Record<string, number>;
+}
+
+export function emptyOutcomes(): Outcomes {
+  return { scheduled: 0, '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, timeout: 0, connectionError: 0, notSent: 0 };
+}
+
+/** scheduled minus the sum of every outcome: 0 when the books balance. */
+export function accountingGap(o: Outcomes): number {
+  return o.scheduled - (o['1xx'] + o['2xx'] + o['3xx'] + o['4xx'] + o['5xx'] + o.timeout + o.connectionError + o.notSent);
+}
+
+// Thresholds in k6's vocabulary (the grammar and the parser: harness/load/thresholds.ts).
+
+export type Aggregation = 'avg' | 'min' | 'max' | 'med' | 'p' | 'rate' | 'count' | 'value';
+
+export type Comparison = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+export const METRICS = {
+  http_req_duration: 'trend',
+  http_req_service: 'trend',
+  scheduling_lag: 'trend',
+  http_req_failed: 'rate',
+  http_reqs: 'counter',
+  iterations: 'counter',
+  dropped_iterations: 'counter',
+  proxy_overhead_p50: 'gauge',
+  proxy_overhead_p90: 'gauge',
+  proxy_overhead_p99: 'gauge',
+  throughput_ratio: 'gauge',
+} as const;
+
+export type MetricName = keyof typeof METRICS;
+
+export const TAGS = ['operation', 'status', 'path', 'scenario'] as const;
+
+export interface Threshold {
+  /** The key as written, e.g. http_req_duration{operation:getPet}. */
+  key: string;
+  metric: MetricName;
+  tags: Record<string, string>;
+  /** The expression as written. */
+  expression: string;
+  aggregation: Aggregation;
+  /** For p(N): N. */
+  percentile?: number;
+  op: Comparison;
+  value: number;
+  abortOnFail: boolean;
+  delayAbortEvalMs: number;
+}
+
+export interface ThresholdVerdict {
+  key: string;
+  expression: string;
+  /** The measured value of the aggregation (null: not measured in this run). */
+  actual: number | null;
+  ok: boolean;
+  abortOnFail: boolean;
+  /** Why the threshold could not be evaluated. */
+  note?: string;
+}
 
 export interface PathReport {
   /** Latency from the intended send time (the coordinated-omission-free number). */

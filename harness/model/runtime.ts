@@ -1,8 +1,8 @@
 // Runtime handles, typed by lifecycle: a runtime starts a rendered config and
 // returns a started, disposable proxy (`await using proxy = await runtime.start(...)`).
 
-import type { RenderedConfig } from '../targets/target.ts';
-import type { Endpoint } from '../upstream/types.ts';
+import type { RenderedConfig } from './target.ts';
+import type { Endpoint } from './upstream.ts';
 
 export interface StartOptions {
   workdir: string;

@@ -1,8 +1,8 @@
 // The suite model: what a *.suite.yaml file says, with paths made absolute
 // and durations in milliseconds. load-suite.ts builds it; nothing else parses YAML.
 
-import type { HttpMethod } from '../spec/model.ts';
-import type { Threshold } from '../load/thresholds.ts';
+import type { HttpMethod } from './spec.ts';
+import type { Threshold } from './load-report.ts';
 
 export type Credential =
   | { kind: 'apiKey'; key: string }

@@ -1,9 +1,7 @@
 // Result values: what a check returns and what the reports print.
 
-import type { LoadReport } from '../load/report-shape.ts';
-import pkg from '../../package.json' with { type: 'json' };
-
-export const VERSION: string = pkg.version;
+import type { LoadReport } from './load-report.ts';
+import { VERSION } from './version.ts';
 
 export type Status = 'passed' | 'failed' | 'skipped' | 'notSupported';
 

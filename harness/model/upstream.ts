@@ -1,7 +1,7 @@
 // What the mock upstreams record and obey. The harness reads the journal to
 // prove where a request went, and sets fault programs out of band per request id.
 
-import type { HttpMethod } from '../spec/model.ts';
+import type { HttpMethod } from './spec.ts';
 
 /** The header every request carries end to end, set by the harness. */
 export const REQUEST_ID_HEADER = 'x-request-id';
