@@ -16,7 +16,7 @@ export { getTarget, targetNames } from './targets/targets.ts';
 export type * from './model/runtime.ts';
 export { processRuntime } from './runtime/process-runtime.ts';
 export type { Check, CheckContext } from './checks/check.ts';
-export { checks, checkNamed } from './checks/checks.ts';
+export { checks, checkNamed } from './checks/registry.ts';
 export * from './stats/sequential.ts';
 export type * from './model/result.ts';
 export { runSuites, validateSuites, renderSuite } from './run/run-suite.ts';

@@ -3,7 +3,7 @@
 // abort and delay, Istio's default retry, a retry VirtualService and the
 // request-timeouts VirtualService pass on a config
 // rendered from them; each mutant under fixtures/haproxy/mutants-bookinfo/
-// (first line "# mutant: <check> — <what>") is caught by its check.
+// (first line "# mutant: <check> — <what> [<code>]") is caught by its check.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runSuites } from '../harness/run/run-suite.ts';
+import { mutantsIn } from '../harness/testing/mutants.ts';
 import type { CheckResult } from '../harness/model/result.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -130,14 +131,7 @@ describe('bookinfo expectations on HAProxy and nginx (rendered)', () => {
     }
   });
 
-  const mutants = TARGETS.flatMap((target) => {
-    const dir = join(root, 'fixtures', target, 'mutants-bookinfo');
-    return readdirSync(dir).sort().map((f) => {
-      const m = /^#\s*mutant:\s*(\w+)\s+—\s+(.+)$/.exec(readFileSync(join(dir, f), 'utf8').split('\n')[0]);
-      if (!m) throw new Error(`${target}/mutants-bookinfo/${f}: first line must be "# mutant: <check> — <what is broken>"`);
-      return { target, file: join(dir, f), check: m[1], why: m[2] };
-    });
-  });
+  const mutants = mutantsIn(root, TARGETS, 'mutants-bookinfo');
 
   it('there are mutants for the imported canary, retry, fault and timeout on HAProxy, and fault on nginx', () => {
     expect(new Set(mutants.filter((m) => m.target === 'haproxy').map((m) => m.check))).toEqual(new Set(['canary', 'retry', 'fault', 'timeout']));
@@ -145,7 +139,7 @@ describe('bookinfo expectations on HAProxy and nginx (rendered)', () => {
   });
 
   for (const m of mutants) {
-    it(`${m.target} mutant caught by ${m.check}: ${m.why}`, { timeout: 60_000 }, async () => {
+    it(`${m.target} mutant caught by ${m.check} (${m.code}): ${m.why}`, { timeout: 60_000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-mutant-'));
       try {
         const file = suiteWith(dir, 'mutant', (d) => {
@@ -157,6 +151,7 @@ describe('bookinfo expectations on HAProxy and nginx (rendered)', () => {
         const { report, exitCode } = await run(file, dir, [m.check]);
         const r = report.results.find((x) => x.check === m.check)!;
         expect(r.status, r.message).toBe('failed');
+        expect(r.failures?.map((f) => f.code), r.message).toContain(m.code);
         expect(exitCode).toBe(1);
       } finally {
         rmSync(dir, { recursive: true, force: true });

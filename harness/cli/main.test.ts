@@ -8,7 +8,8 @@ const startStandaloneMock = vi.fn();
 vi.mock('../run/run-suite.ts', () => ({ runSuites, validateSuites, renderSuite }));
 vi.mock('../upstream/mock-upstream.ts', () => ({ startStandaloneMock }));
 
-const { main, HELP, VERSION } = await import('./main.ts');
+const { main, helpText, VERSION } = await import('./main.ts');
+const HELP = await helpText();
 
 async function cli(...argv: string[]) {
   let out = '';

@@ -22,14 +22,21 @@ export interface Io {
   untilStopped?: () => Promise<void>;
 }
 
-export const HELP = `proxyproof ${VERSION}: prove that API gateways enforce the policies you configured
+/** The help text; the check names come from the registry. */
+export async function helpText(): Promise<string> {
+  const { checkNames } = await import('../checks/registry.ts');
+  return help(checkNames);
+}
+
+function help(checkNames: readonly string[]): string {
+  return `proxyproof ${VERSION}: prove that API gateways enforce the policies you configured
 
 Usage:
   proxyproof run <suite...> [--target name]... [--check name]... [--report-dir dir] [--seed N] [--runtime process|container] [--image ref] [--baseline report.json]
       Run every check of the suites against their targets (proxies) and write
       report.json, junit.xml and index.html to --report-dir (default: reports).
       --target limits the run to the named targets (repeatable); --check to the
-      named checks (repeatable: auth, contract, transform, retry, timeout, canary, fault, rateLimit).
+      named checks (repeatable: ${checkNames.join(', ')}).
       --seed N (0..4294967295) reproduces a previous run's requests.
       --runtime container runs each proxy as a container (Docker or Podman via
       DOCKER_HOST); --image overrides the image of every target.
@@ -60,6 +67,7 @@ Exit codes:
   3  environment: a proxy binary is missing, a port is taken, ...
   4  internal error in proxyproof (please report it)
 `;
+}
 
 /** A usage problem: printed as "proxyproof: <what>", exit 2. */
 class UsageError extends Error {}
@@ -136,7 +144,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv);
   const [command, ...args] = positionals;
   if (values.help) {
-    io.stdout.write(HELP);
+    io.stdout.write(await helpText());
     return ExitCode.ok;
   }
   if (values.version) {
@@ -161,9 +169,9 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       if (!reportDir) throw new UsageError('--report-dir needs a folder');
       if (values.baseline === '') throw new UsageError('--baseline needs a report.json file');
       if (values.baseline !== undefined && !existsSync(values.baseline)) throw new UsageError(`--baseline ${values.baseline}: no such file`);
-      const { checks: known } = await import('../checks/checks.ts');
+      const { checkNames } = await import('../checks/registry.ts');
       for (const c of values.check ?? []) {
-        if (!known.some((k) => k.name === c)) throw new UsageError(`--check ${c}: no such check (checks: ${known.map((k) => k.name).join(', ')})`);
+        if (!checkNames.includes(c)) throw new UsageError(`--check ${c}: no such check (checks: ${checkNames.join(', ')})`);
       }
       const { runSuites } = await import('../run/run-suite.ts');
       const { report, exitCode } = await runSuites({

@@ -5,7 +5,7 @@
 import type { Spec, Operation } from '../model/spec.ts';
 import type { LoadScenario, Suite } from '../model/suite.ts';
 import { generateRequest } from '../spec/generate-request.ts';
-import { authSchemeOf, placeCredential, validConsumers } from '../checks/credentials.ts';
+import { authSchemeOf, placeCredential, validConsumers } from '../checks/shared/credentials.ts';
 import { forkRng } from '../util/rng.ts';
 import type { Model, RequestTemplate } from './engine.ts';
 import { InputError } from '../model/errors.ts';
@@ -38,7 +38,7 @@ export function templatesFor(suite: Suite, spec: Spec, sc: Pick<LoadScenario, 'o
       })
     : spec.operations.filter((o) => o.method === 'GET' && hasSuccess(o)).map((op) => ({ op, w: 1 }));
   if (!ops.length) throw new InputError(suite.file, `load.scenarios.${sc.name}`, 'no operation to drive (give operations:)');
-  const scheme = authSchemeOf(suite, spec)?.scheme;
+  const scheme = authSchemeOf(suite.policies, spec)?.scheme;
   const consumers = sc.consumers ? suite.consumers.filter((c) => sc.consumers!.includes(c.name)) : validConsumers(suite);
   const out: RequestTemplate[] = [];
   for (const { op, w } of ops) {

@@ -22,11 +22,26 @@ export interface Evidence {
   data?: Record<string, unknown>;
 }
 
+/**
+ * One way a policy was not enforced, as a value (like Schemathesis's failures):
+ * a stable code `<check>.<what>` that tests, tools and the report match on,
+ * the sentence for people, and the exchange that shows it with a curl line
+ * that reproduces it.
+ */
+export interface Failure {
+  code: string;
+  message: string;
+  exchange?: Exchange;
+  curl?: string;
+}
+
 export interface CheckOutcome {
   status: Status;
   message: string;
   evidence: Evidence;
   warnings?: string[];
+  /** Why the check failed: every failure found, the first one in `message`. */
+  failures?: Failure[];
 }
 
 export interface CheckResult extends CheckOutcome {

@@ -1,7 +1,7 @@
 // The suite model: what a *.suite.yaml file says, with paths made absolute
 // and durations in milliseconds. load-suite.ts builds it; nothing else parses YAML.
 
-import type { HttpMethod } from './spec.ts';
+import type { Policies } from './policies.ts';
 import type { Threshold } from './load-report.ts';
 
 export type Credential =
@@ -37,112 +37,12 @@ export interface TargetSpec {
   image?: string;
 }
 
-export interface JwtSettings {
-  alg: 'RS256' | 'HS256';
-  /** Absolute path of a JWKS file (RS256). */
-  jwks?: string;
-  /** Shared secret (HS256). */
-  secret?: string;
-  issuer?: string;
-}
-
-export interface AuthPolicy {
-  /** Name in the spec's securitySchemes; undefined = the spec's own requirements. */
-  scheme?: string;
-  /** Statuses that count as a rejection. Default [401, 403]. */
-  reject: number[];
-  jwt?: JwtSettings;
-}
-
-export interface RateLimitPolicy {
-  limit: number;
-  windowMs: number;
-  by: 'consumer' | 'ip' | 'global';
-  /** operationIds in scope; undefined = all operations. */
-  operations?: string[];
-  /** A Redis the gateway shares its counters in (Kong's rate-limiting policy redis); rendered for Kong only. */
-  redis?: { host: string; port: number; database?: number };
-}
-
-export interface RetryPolicy {
-  /** Retries after the first try. */
-  attempts: number;
-  on: number[];
-  methods: HttpMethod[];
-  perTryTimeoutMs?: number;
-}
-
-export interface CanaryPolicy {
-  upstream: string;
-  /** version -> weight (any positive scale; shares are weight / sum). */
-  weights: Record<string, number>;
-  /** Absolute tolerance on each share, e.g. 0.05. */
-  tolerance: number;
-  /** False-alarm rate of the whole verdict. Default 1e-4. */
-  alpha: number;
-  /** Most requests the sequential test may send. Default 6400. */
-  maxRequests: number;
-}
-
-export interface ContractPolicy {
-  /** operationIds to exercise; undefined = all. */
-  operations?: string[];
-}
-
-/** A fault the proxy injects itself, as Istio's fault.abort (it answers) and fault.delay (it holds the request) do. */
-export interface FaultRule {
-  /** Operations of this upstream are in scope. */
-  upstream: string;
-  /** Request headers that select the faulted requests (all must match); none = every request. */
-  headers: Array<{ name: string; exact?: string; prefix?: string; regex?: string }>;
-  abort?: { status: number; percent: number };
-  delay?: { fixedDelayMs: number; percent: number };
-}
-
-/** Request transformation: headers the proxy sets (replacing a client's value) or removes before the upstream. */
-export interface TransformPolicy {
-  setHeaders: Record<string, string>;
-  removeHeaders: string[];
-}
-
-/**
- * Request timeout: the longest the proxy waits for the upstream's answer to
- * one request, all tries included (Istio's VirtualService `timeout`, Envoy's
- * route timeout, Kong's service read_timeout); past it the client gets `status`.
- */
-export interface TimeoutPolicy {
-  requestMs: number;
-  /** Statuses a timed-out request may get. Default [504]. */
-  status: number[];
-  /**
-   * The upstream the timeout came from (an imported VirtualService's host): the
-   * check drives one of its operations. Rendered configs apply the timeout to
-   * every upstream (one timeout per suite).
-   */
-  upstream?: string;
-}
-
-export interface FaultPolicy {
-  rules: FaultRule[];
-}
-
 /** Something a policy source said that proxyproof could not express, or a default it applied. */
 export interface ImportNote {
   source: string;
   resource: string;
   kind: 'unexpressed' | 'default' | 'conflict' | 'info';
   message: string;
-}
-
-export interface Policies {
-  auth?: AuthPolicy;
-  rateLimit?: RateLimitPolicy;
-  retry?: RetryPolicy;
-  canary?: CanaryPolicy;
-  contract?: ContractPolicy;
-  fault?: FaultPolicy;
-  transform?: TransformPolicy;
-  timeout?: TimeoutPolicy;
 }
 
 export interface Suite {

@@ -33,7 +33,9 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../model/errors.ts';
 import type { HttpMethod } from '../model/spec.ts';
-import type { CanaryPolicy, FaultRule, RetryPolicy } from '../model/suite.ts';
+import type { FaultRule } from '../checks/fault/policy.ts';
+import type { CanaryPolicy } from '../checks/canary/policy.ts';
+import type { RetryPolicy } from '../checks/retry/policy.ts';
 import { arr, emptyResult, num, obj, protoDurationMs, shortHost, str, type ImportContext, type ImportNote, type ImportResult, type Obj } from './types.ts';
 
 export const ALL_METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];

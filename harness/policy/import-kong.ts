@@ -22,7 +22,8 @@
 
 import { parse } from 'yaml';
 import { InputError } from '../model/errors.ts';
-import type { Consumer, RateLimitPolicy } from '../model/suite.ts';
+import type { Consumer } from '../model/suite.ts';
+import type { RateLimitPolicy } from '../checks/rate-limit/policy.ts';
 import { arr, emptyResult, num, obj, str, type ImportContext, type ImportResult, type Obj } from './types.ts';
 import { IMPORTED_CANARY_TOLERANCE } from './import-istio.ts';
 

@@ -4,7 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { InputError } from '../model/errors.ts';
-import type { Consumer, ImportNote, Policies, UpstreamSpec } from '../model/suite.ts';
+import type { Consumer, ImportNote, UpstreamSpec } from '../model/suite.ts';
+import type { Policies } from '../model/policies.ts';
 import { importIstio, looksLikeIstio } from './import-istio.ts';
 import { importKong, looksLikeKong, looksLikeOpenApiKong } from './import-kong.ts';
 import type { ImportResult } from './types.ts';

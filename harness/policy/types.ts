@@ -4,7 +4,8 @@
 // silently: every field an importer does not turn into a policy is a note.
 
 import { parseDuration } from '../model/duration.ts';
-import type { Consumer, ImportNote, Policies, UpstreamSpec } from '../model/suite.ts';
+import type { Consumer, ImportNote, UpstreamSpec } from '../model/suite.ts';
+import type { Policies } from '../model/policies.ts';
 
 export type { ImportNote };
 

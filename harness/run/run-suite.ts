@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSuite } from '../suite/load-suite.ts';
+import { checkAgainstSpec } from '../suite/against-spec.ts';
 import { loadSpec } from '../spec/load-spec.ts';
 import { createSpecValidator } from '../spec/validate.ts';
 import type { Spec } from '../model/spec.ts';
@@ -17,9 +18,9 @@ import { processRuntime } from '../runtime/process-runtime.ts';
 import { freePort } from '../runtime/ports.ts';
 import { startMockFleet, type MockFleet } from '../upstream/mock-upstream.ts';
 import type { Endpoint } from '../model/upstream.ts';
-import { checks } from '../checks/checks.ts';
+import { checks } from '../checks/registry.ts';
 import type { Check } from '../checks/check.ts';
-import { ProxyClient } from '../checks/client.ts';
+import { ProxyClient } from '../checks/shared/client.ts';
 import { forkRng, randomSeed } from '../util/rng.ts';
 import { EnvironmentError, ExitCode, InputError } from '../model/errors.ts';
 import { VERSION } from '../model/version.ts';
@@ -56,33 +57,13 @@ export async function loadAll(files: string[]): Promise<Loaded[]> {
   for (const file of files) {
     const suite = await loadSuite(file);
     const spec = await loadSpec(suite.spec);
-    crossCheck(suite, spec);
+    checkAgainstSpec(suite, spec);
     for (const t of suite.targets) {
       if (!getTarget(t.name)) throw new InputError(suite.file, undefined, `unknown target ${t.name}`);
     }
     out.push({ suite, spec });
   }
   return out;
-}
-
-/** What the suite says about the spec must hold in the spec: operationIds and scheme names. */
-function crossCheck(suite: Suite, spec: Spec): void {
-  const ids = new Set(spec.operations.map((o) => o.id));
-  const refs: [string, string[] | undefined][] = [
-    ...suite.upstreams.map((u): [string, string[] | undefined] => [`upstreams.${u.name}.operations`, u.operations]),
-    ['policies.rateLimit.operations', suite.policies.rateLimit?.operations],
-    ['policies.contract.operations', suite.policies.contract?.operations],
-    ...(suite.load?.scenarios ?? []).map((sc): [string, string[] | undefined] => [`load.scenarios.${sc.name}.operations`, sc.operations && Object.keys(sc.operations)]),
-  ];
-  for (const [place, list] of refs) {
-    const unknown = list?.find((id) => !ids.has(id));
-    if (unknown) throw new InputError(suite.file, place, `operation ${unknown} is not in ${spec.file} (it has ${[...ids].slice(0, 8).join(', ')}${ids.size > 8 ? ', ...' : ''})`);
-  }
-  const scheme = suite.policies.auth?.scheme;
-  if (scheme && !spec.securitySchemes[scheme]) {
-    const known = Object.keys(spec.securitySchemes);
-    throw new InputError(suite.file, 'policies.auth.scheme', `security scheme ${scheme} is not in ${spec.file} (it has ${known.join(', ') || 'none'})`);
-  }
 }
 
 export function selectedTargets(suite: Suite, only?: string[]): TargetSpec[] {
@@ -141,14 +122,14 @@ async function runCheck(check: Check, base: Omit<CheckResult, 'status' | 'messag
     durationMs: Date.now() - started,
     ...r,
   });
-  if (!ctx.policies[check.policy]) return done({ status: 'skipped', message: `the suite sets no ${check.policy} policy`, evidence: {} });
+  if (!ctx.policies[check.name]) return done({ status: 'skipped', message: `the suite sets no ${check.name} policy`, evidence: {} });
   if (rendered) {
     const missing = check.features(ctx.policies, ctx.spec).filter((f) => !driver.features.has(f));
     if (missing.length) {
       const why = [...new Set(missing.map((f) => driver.unsupportedBecause?.[f]).filter(Boolean))];
       return done({ status: 'notSupported', message: `${driver.name} cannot express ${missing.join(', ')}${why.length ? `: ${why.join('; ')}` : ''}`, evidence: {} });
     }
-    const cannot = driver.cannotRender?.(ctx.policies)[check.policy];
+    const cannot = driver.cannotRender?.(ctx.policies)[check.name];
     if (cannot) return done({ status: 'notSupported', message: `${driver.name}: ${cannot}`, evidence: {} });
   }
   try {

@@ -9,41 +9,21 @@ import { LineCounter, isMap, isSeq, isScalar, isPair, parseDocument, type Docume
 import { InputError, oneLine } from '../model/errors.ts';
 import { parseDuration } from '../model/duration.ts';
 import type { HttpMethod } from '../model/spec.ts';
-import { suiteSchema } from './suite-schema.ts';
+import { suiteSchema } from './schema.ts';
+import { checks } from '../checks/registry.ts';
+import type { SectionContext } from '../checks/check.ts';
+import { targetNames } from '../targets/targets.ts';
 import { parseThresholds } from '../load/thresholds.ts';
 import { applyImported, importAll, mergeConsumers } from '../policy/import.ts';
-import type {
-  AuthPolicy,
-  CanaryPolicy,
-  Consumer,
-  FaultPolicy, FaultRule, TransformPolicy, TimeoutPolicy,
-  ContractPolicy,
-  Credential,
-  JwtSettings,
-  LoadConfig,
-  LoadScenario,
-  Policies,
-  RateLimitPolicy,
-  RetryPolicy,
-  Suite,
-  TargetSpec,
-  UpstreamSpec,
-} from '../model/suite.ts';
-
-/** Target kinds this build knows; the targets registry may pass its own list. */
-export const KNOWN_TARGETS: readonly string[] = ['nginx', 'haproxy', 'kong', 'envoy'];
-
-export interface LoadSuiteOptions {
-  /** Target kinds accepted under `targets:`. Default KNOWN_TARGETS. */
-  knownTargets?: readonly string[];
-}
+import type { Consumer, Credential, LoadConfig, LoadScenario, Suite, TargetSpec, UpstreamSpec } from '../model/suite.ts';
+import type { Policies } from '../model/policies.ts';
 
 type Path = (string | number)[];
 
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 function validator(): ReturnType<Ajv['compile']> {
-  compiled ??= new Ajv({ allErrors: true, strict: true, verbose: true }).compile(suiteSchema);
+  compiled ??= new Ajv({ allErrors: true, strict: true, verbose: true }).compile(suiteSchema());
   return compiled;
 }
 
@@ -153,31 +133,28 @@ async function fileProblem(abs: string): Promise<string | undefined> {
   }
 }
 
-/**
- * Load and check a suite file. Paths in the result are absolute, durations in
- * milliseconds, defaults filled in. Throws InputError(file, 'line N', detail).
- */
-export async function loadSuite(file: string, options: LoadSuiteOptions = {}): Promise<Suite> {
-  const knownTargets = options.knownTargets ?? KNOWN_TARGETS;
+/** The suite document: its data, and `at` for errors naming the YAML line of a path. */
+interface Parsed {
+  raw: Obj;
+  at: (path: Path, detail: string, key?: boolean) => never;
+  file: string;
+  dir: string;
+}
+
+async function readDocument(file: string): Promise<Parsed> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new InputError(file, undefined, `cannot read: ${oneLine(err)}`);
   }
-
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const fail = (line: number, detail: string): never => {
     throw new InputError(file, `line ${line}`, detail);
   };
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    fail(lc.linePos(e.pos[0]).line, `YAML syntax: ${oneLine(e.message)}`);
-  }
+  if (doc.errors.length) fail(lc.linePos(doc.errors[0].pos[0]).line, `YAML syntax: ${oneLine(doc.errors[0].message)}`);
   const loc = new Locator(doc, lc);
-  const at = (path: Path, detail: string, key = false): never => fail(loc.line(path, key), `${showPath(path)}: ${detail}`);
-
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || data === undefined) throw new InputError(file, undefined, 'the suite is empty');
   const validate = validator();
@@ -187,253 +164,155 @@ export async function loadSuite(file: string, options: LoadSuiteOptions = {}): P
     const d = describe(errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0]);
     fail(loc.line(d.path, d.key), d.detail);
   }
-  const raw = data as Obj;
-
   const absFile = resolve(file);
-  const dir = dirname(absFile);
-  const rel = (p: string): string => resolve(dir, p);
+  return { raw: data as Obj, at: (path, detail, key = false) => fail(loc.line(path, key), `${showPath(path)}: ${detail}`), file: absFile, dir: dirname(absFile) };
+}
 
-  // spec
-  const spec = rel(raw.spec as string);
-  const specProblem = await fileProblem(spec);
-  if (specProblem) at(['spec'], `${specProblem}: ${raw.spec as string}`);
+/** Suite paths are relative to the suite file; a named file must exist. */
+async function existingFile(p: Parsed, path: Path, value: string): Promise<string> {
+  const abs = resolve(p.dir, value);
+  const problem = await fileProblem(abs);
+  if (problem) p.at(path, `${problem}: ${value}`);
+  return abs;
+}
 
-  // upstreams
+function duration(p: Parsed, path: Path, value: string): number {
+  return parseDuration(value) ?? p.at(path, `bad duration '${value}' (use e.g. 500ms, 1s, 2m)`);
+}
+
+function parseUpstreams(p: Parsed): UpstreamSpec[] {
   const upstreams: UpstreamSpec[] = [];
   const claimedBy = new Map<string, string>();
-  for (const [name, value] of Object.entries(obj(raw.upstreams))) {
+  for (const [name, value] of Object.entries(obj(p.raw.upstreams))) {
     const u = obj(value);
-    const up: UpstreamSpec = {
-      name,
-      versions: (u.versions as string[] | undefined) ?? ['v1'],
-      replicas: (u.replicas as number | undefined) ?? 1,
-    };
+    const up: UpstreamSpec = { name, versions: (u.versions as string[] | undefined) ?? ['v1'], replicas: (u.replicas as number | undefined) ?? 1 };
     if (u.operations) {
       const ops = u.operations as string[];
       ops.forEach((op, i) => {
         const other = claimedBy.get(op);
-        if (other) at(['upstreams', name, 'operations', i], `${op} is already served by upstream ${other}`);
+        if (other) p.at(['upstreams', name, 'operations', i], `${op} is already served by upstream ${other}`);
         claimedBy.set(op, name);
       });
       up.operations = ops;
     }
     upstreams.push(up);
   }
+  return upstreams;
+}
 
-  // consumers
+function credentialOf(c: Obj, kind: 'apiKey' | 'bearer' | 'basic'): Credential {
+  if (kind === 'apiKey') return { kind: 'apiKey', key: c.apiKey as string };
+  if (kind === 'bearer') return { kind: 'bearer', token: c.bearer as string };
+  const b = obj(c.basic);
+  return { kind: 'basic', user: b.user as string, password: b.password as string };
+}
+
+function parseConsumers(p: Parsed): Consumer[] {
   const consumers: Consumer[] = [];
   const seen = new Map<string, string>();
-  for (const [name, value] of Object.entries(obj(raw.consumers))) {
+  for (const [name, value] of Object.entries(obj(p.raw.consumers))) {
     const c = obj(value);
     const given = (['apiKey', 'bearer', 'basic'] as const).filter((k) => c[k] !== undefined);
-    if (given.length === 0) at(['consumers', name], 'no credential (give one of apiKey, bearer, basic)', true);
-    if (given.length > 1) at(['consumers', name], `more than one credential (${given.join(', ')}); give exactly one`, true);
-    let credential: Credential;
-    if (given[0] === 'apiKey') credential = { kind: 'apiKey', key: c.apiKey as string };
-    else if (given[0] === 'bearer') credential = { kind: 'bearer', token: c.bearer as string };
-    else {
-      const b = obj(c.basic);
-      credential = { kind: 'basic', user: b.user as string, password: b.password as string };
-    }
+    if (given.length === 0) p.at(['consumers', name], 'no credential (give one of apiKey, bearer, basic)', true);
+    if (given.length > 1) p.at(['consumers', name], `more than one credential (${given.join(', ')}); give exactly one`, true);
+    const credential = credentialOf(c, given[0]);
     const fingerprint = JSON.stringify(credential);
     const twin = seen.get(fingerprint);
-    if (twin) at(['consumers', name, given[0]], `same credential as consumer ${twin}`);
+    if (twin) p.at(['consumers', name, given[0]], `same credential as consumer ${twin}`);
     seen.set(fingerprint, name);
     consumers.push({ name, valid: (c.valid as boolean | undefined) ?? true, credential });
   }
+  return consumers;
+}
 
-  // targets
+async function parseTargets(p: Parsed): Promise<TargetSpec[]> {
   const targets: TargetSpec[] = [];
-  for (const [name, value] of Object.entries(obj(raw.targets))) {
-    if (!knownTargets.includes(name)) at(['targets', name], `unknown target kind ${name} (known: ${knownTargets.join(', ')})`, true);
+  for (const [name, value] of Object.entries(obj(p.raw.targets))) {
+    if (!targetNames.includes(name)) p.at(['targets', name], `unknown target kind ${name} (known: ${targetNames.join(', ')})`, true);
     const t = obj(value);
     const hasConfig = typeof t.config === 'string';
     const render = t.render === true;
-    if (hasConfig && render) at(['targets', name], 'give either config or render: true, not both', true);
-    if (!hasConfig && !render) at(['targets', name], 'give config (your own file) or render: true', true);
+    if (hasConfig && render) p.at(['targets', name], 'give either config or render: true, not both', true);
+    if (!hasConfig && !render) p.at(['targets', name], 'give config (your own file) or render: true', true);
     const target: TargetSpec = { name, render };
     if (hasConfig) {
-      if (t.balance !== undefined) at(['targets', name, 'balance'], 'applies only to rendered configs (render: true)', true);
-      target.config = rel(t.config as string);
-      const problem = await fileProblem(target.config);
-      if (problem) at(['targets', name, 'config'], `${problem}: ${t.config as string}`);
+      if (t.balance !== undefined) p.at(['targets', name, 'balance'], 'applies only to rendered configs (render: true)', true);
+      target.config = await existingFile(p, ['targets', name, 'config'], t.config as string);
     }
     if (t.balance !== undefined) target.balance = t.balance as TargetSpec['balance'];
     if (t.image !== undefined) target.image = t.image as string;
     targets.push(target);
   }
+  return targets;
+}
 
-  // policies
-  const p = obj(raw.policies);
-  const policies: Policies = {};
-  const duration = (path: Path, value: string): number => {
-    const ms = parseDuration(value);
-    return ms ?? at(path, `bad duration '${value}' (use e.g. 500ms, 1s, 2m)`);
-  };
-
-  const noValidConsumer = !consumers.some((c) => c.valid);
-  if (p.auth) {
-    if (noValidConsumer) at(['policies', 'auth'], 'needs at least one consumer with a valid credential (under consumers:)', true);
-    const a = obj(p.auth);
-    const auth: AuthPolicy = { reject: (a.reject as number[] | undefined) ?? [401, 403] };
-    if (a.scheme !== undefined) auth.scheme = a.scheme as string;
-    if (a.jwt) {
-      const j = obj(a.jwt);
-      const jwt: JwtSettings = { alg: j.alg as JwtSettings['alg'] };
-      const base: Path = ['policies', 'auth', 'jwt'];
-      if (jwt.alg === 'RS256') {
-        if (j.jwks === undefined) at(base, 'RS256 needs jwks (a JWKS file)', true);
-        if (j.secret !== undefined) at([...base, 'secret'], 'applies only to HS256', true);
-        jwt.jwks = rel(j.jwks as string);
-        const problem = await fileProblem(jwt.jwks);
-        if (problem) at([...base, 'jwks'], `${problem}: ${j.jwks as string}`);
-      } else {
-        if (j.secret === undefined) at(base, 'HS256 needs secret (the shared secret)', true);
-        if (j.jwks !== undefined) at([...base, 'jwks'], 'applies only to RS256', true);
-        jwt.secret = j.secret as string;
-      }
-      if (j.issuer !== undefined) jwt.issuer = j.issuer as string;
-      auth.jwt = jwt;
-    }
-    policies.auth = auth;
-  }
-
-  if (p.rateLimit) {
-    const r = obj(p.rateLimit);
-    if (r.by === 'consumer' && noValidConsumer) at(['policies', 'rateLimit', 'by'], 'consumer needs at least one consumer with a valid credential (under consumers:)');
-    const rateLimit: RateLimitPolicy = {
-      limit: r.limit as number,
-      windowMs: duration(['policies', 'rateLimit', 'window'], r.window as string),
-      by: r.by as RateLimitPolicy['by'],
+/** Each check parses its own section of `policies:` (harness/checks/<name>/policy.ts). */
+async function parsePolicies(p: Parsed, consumers: Consumer[], upstreams: UpstreamSpec[]): Promise<Policies> {
+  const raw = obj(p.raw.policies);
+  const policies: Record<string, unknown> = {};
+  // In the order the suite writes them; `from` is not a check's.
+  for (const check of Object.keys(raw).flatMap((k) => checks.filter((c) => c.name === k))) {
+    const base: Path = ['policies', check.name];
+    const ctx: SectionContext = {
+      fail: (place, detail, atKey) => p.at([...base, ...place], detail, atKey),
+      duration: (place, value) => duration(p, [...base, ...place], value),
+      file: (place, value) => existingFile(p, [...base, ...place], value),
+      consumers,
+      upstreams,
     };
-    if (r.operations) rateLimit.operations = r.operations as string[];
-    if (r.redis) rateLimit.redis = { ...(r.redis as NonNullable<RateLimitPolicy['redis']>) };
-    policies.rateLimit = rateLimit;
+    policies[check.name] = await check.section.parse(obj(raw[check.name]), ctx);
   }
+  return policies as Policies;
+}
 
-  if (p.retry) {
-    const r = obj(p.retry);
-    const retry: RetryPolicy = {
-      attempts: r.attempts as number,
-      on: r.on as number[],
-      methods: (r.methods as HttpMethod[] | undefined) ?? ['GET'],
-    };
-    if (r.perTryTimeout !== undefined) retry.perTryTimeoutMs = duration(['policies', 'retry', 'perTryTimeout'], r.perTryTimeout as string);
-    policies.retry = retry;
+/** policies.from: Istio / Gateway API / Kong files imported as expectations; explicit policies win. */
+async function importPolicies(p: Parsed, own: { policies: Policies; consumers: Consumer[]; upstreams: UpstreamSpec[] }): Promise<{ policies: Policies; consumers: Consumer[]; imported: NonNullable<Suite['imported']> }> {
+  const from: string[] = [];
+  for (const [i, f] of (obj(p.raw.policies).from as string[]).entries()) from.push(await existingFile(p, ['policies', 'from', i], f));
+  const { upstreams } = own;
+  const result = importAll(from, upstreams);
+  const applied = applyImported(own.policies, result);
+  const merged = applied.policies;
+  const consumers = mergeConsumers(own.consumers, result.consumers);
+  const notes = applied.notes;
+  // Imported expectations must fit the suite as explicit ones do.
+  const canary = merged.canary;
+  if (canary && canary !== own.policies.canary) {
+    const up = upstreams.find((u) => u.name === canary.upstream);
+    if (!up) p.at(['policies', 'from'], `an imported canary splits ${canary.upstream}, which is not an upstream of the suite (upstreams: ${upstreams.map((u) => u.name).join(', ')})`);
+    const unknown = Object.keys(canary.weights).filter((v) => !up!.versions.includes(v));
+    if (unknown.length) p.at(['policies', 'from'], `an imported canary names versions ${unknown.join(', ')} that upstream ${up!.name} does not have (versions: ${up!.versions.join(', ')})`);
   }
-
-  if (p.canary) {
-    const c = obj(p.canary);
-    const base: Path = ['policies', 'canary'];
-    const upstream = upstreams.find((u) => u.name === c.upstream);
-    if (!upstream) at([...base, 'upstream'], `no upstream named ${c.upstream as string} (upstreams: ${upstreams.map((u) => u.name).join(', ')})`);
-    const weights = obj(c.weights) as Record<string, number>;
-    for (const version of Object.keys(weights)) {
-      if (!upstream!.versions.includes(version)) {
-        at([...base, 'weights', version], `upstream ${upstream!.name} has no version ${version} (versions: ${upstream!.versions.join(', ')})`, true);
-      }
-    }
-    if (!Object.values(weights).some((w) => w > 0)) at([...base, 'weights'], 'at least one weight must be positive');
-    const canary: CanaryPolicy = {
-      upstream: upstream!.name,
-      weights: { ...weights },
-      tolerance: c.tolerance as number,
-      alpha: (c.alpha as number | undefined) ?? 1e-4,
-      maxRequests: (c.maxRequests as number | undefined) ?? 6400,
-    };
-    policies.canary = canary;
+  const known = (r: { upstream: string }) => upstreams.some((u) => u.name === r.upstream);
+  for (const rule of merged.fault?.rules ?? []) {
+    if (!known(rule)) notes.push({ source: 'policies.from', resource: 'fault', kind: 'unexpressed', message: `fault for host ${rule.upstream}: no upstream of that name in the suite` });
   }
-
-  if ('contract' in p) {
-    const c = obj(p.contract);
-    const contract: ContractPolicy = {};
-    if (c.operations) contract.operations = c.operations as string[];
-    policies.contract = contract;
+  if (merged.fault) merged.fault = { rules: merged.fault.rules.filter(known) };
+  if (merged.fault && !merged.fault.rules.length) delete merged.fault;
+  if (merged.retry && !merged.retry.on.length) delete merged.retry;
+  if ((merged.auth || merged.rateLimit?.by === 'consumer') && !consumers.some((c) => c.valid)) {
+    p.at(['policies', 'from'], 'an imported auth or per-consumer rate limit needs at least one consumer with a valid credential (under consumers:)');
   }
+  return { policies: merged, consumers, imported: { from, notes } };
+}
 
-  if (p.fault) {
-    const f = obj(p.fault);
-    const rules = (f.rules as Obj[]).map((r, i) => {
-      if (!upstreams.some((u) => u.name === r.upstream)) at(['policies', 'fault', 'rules', i, 'upstream'], `no upstream named ${r.upstream as string}`);
-      if (r.abort === undefined && r.delay === undefined) at(['policies', 'fault', 'rules', i], 'give abort, delay or both');
-      const rule: FaultRule = {
-        upstream: r.upstream as string,
-        headers: ((r.headers as Obj[] | undefined) ?? []).map((h) => ({ ...(h as { name: string }), name: String(h.name).toLowerCase() })),
-      };
-      if (r.abort !== undefined) {
-        const abort = obj(r.abort);
-        rule.abort = { status: abort.status as number, percent: (abort.percent as number | undefined) ?? 100 };
-      }
-      if (r.delay !== undefined) {
-        const delay = obj(r.delay);
-        const where = ['policies', 'fault', 'rules', i, 'delay', 'fixedDelay'];
-        const fixedDelayMs = duration(where, delay.fixedDelay as string);
-        if (fixedDelayMs > 30_000) at(where, `${delay.fixedDelay as string} is over 30s`);
-        rule.delay = { fixedDelayMs, percent: (delay.percent as number | undefined) ?? 100 };
-      }
-      return rule;
-    });
-    policies.fault = { rules } satisfies FaultPolicy;
-  }
-
-  if (p.transform) {
-    const req = obj(obj(p.transform).request);
-    const set = (req.setHeaders as Record<string, string> | undefined) ?? {};
-    const remove = (req.removeHeaders as string[] | undefined) ?? [];
-    const clash = remove.find((h) => Object.keys(set).some((k) => k.toLowerCase() === h.toLowerCase()));
-    if (clash) at(['policies', 'transform', 'request', 'removeHeaders', remove.indexOf(clash)], `${clash} is both set and removed`);
-    policies.transform = { setHeaders: { ...set }, removeHeaders: [...remove] } satisfies TransformPolicy;
-  }
-
-  if (p.timeout) {
-    const t = obj(p.timeout);
-    const requestMs = duration(['policies', 'timeout', 'request'], t.request as string);
-    // Bounded so the check's slow upstream (a little past the timeout) stays short.
-    if (requestMs < 100 || requestMs > 30_000) at(['policies', 'timeout', 'request'], `${t.request as string} is outside 100ms..30s`);
-    policies.timeout = { requestMs, status: (t.status as number[] | undefined) ?? [504] } satisfies TimeoutPolicy;
-  }
-
-  // policies.from: Istio / Gateway API / Kong files imported as expectations; explicit policies win.
-  let imported: Suite['imported'];
+/**
+ * Load and check a suite file. Paths in the result are absolute, durations in
+ * milliseconds, defaults filled in. Throws InputError(file, 'line N', detail).
+ */
+export async function loadSuite(file: string): Promise<Suite> {
+  const p = await readDocument(file);
+  const spec = await existingFile(p, ['spec'], p.raw.spec as string);
+  const upstreams = parseUpstreams(p);
+  const consumers = parseConsumers(p);
+  const targets = await parseTargets(p);
+  let policies = await parsePolicies(p, consumers, upstreams);
   let allConsumers = consumers;
-  let merged = policies;
-  if (Array.isArray(p.from)) {
-    const from: string[] = [];
-    for (const [i, f] of (p.from as string[]).entries()) {
-      const abs = rel(f);
-      const problem = await fileProblem(abs);
-      if (problem) at(['policies', 'from', i], `${problem}: ${f}`);
-      from.push(abs);
-    }
-    const result = importAll(from, upstreams);
-    const applied = applyImported(policies, result);
-    merged = applied.policies;
-    allConsumers = mergeConsumers(consumers, result.consumers);
-    imported = { from, notes: applied.notes };
-    // Imported expectations must fit the suite as explicit ones do.
-    const canary = merged.canary;
-    if (canary && canary !== policies.canary) {
-      const up = upstreams.find((u) => u.name === canary.upstream);
-      if (!up) at(['policies', 'from'], `an imported canary splits ${canary.upstream}, which is not an upstream of the suite (upstreams: ${upstreams.map((u) => u.name).join(', ')})`);
-      const unknown = Object.keys(canary.weights).filter((v) => !up!.versions.includes(v));
-      if (unknown.length) at(['policies', 'from'], `an imported canary names versions ${unknown.join(', ')} that upstream ${up!.name} does not have (versions: ${up!.versions.join(', ')})`);
-    }
-    for (const rule of merged.fault?.rules ?? []) {
-      if (!upstreams.some((u) => u.name === rule.upstream)) {
-        imported.notes.push({ source: 'policies.from', resource: 'fault', kind: 'unexpressed', message: `fault for host ${rule.upstream}: no upstream of that name in the suite` });
-      }
-    }
-    if (merged.fault) merged.fault = { rules: merged.fault.rules.filter((r) => upstreams.some((u) => u.name === r.upstream)) };
-    if (merged.fault && !merged.fault.rules.length) delete merged.fault;
-    if (merged.retry && !merged.retry.on.length) delete merged.retry;
-    if ((merged.auth || merged.rateLimit?.by === 'consumer') && !allConsumers.some((c) => c.valid)) {
-      at(['policies', 'from'], 'an imported auth or per-consumer rate limit needs at least one consumer with a valid credential (under consumers:)');
-    }
-  }
-
-  const suite: Suite = { file: absFile, dir, name: raw.name as string, spec, upstreams, consumers: allConsumers, targets, policies: merged };
+  let imported: Suite['imported'];
+  if (Array.isArray(obj(p.raw.policies).from)) ({ policies, consumers: allConsumers, imported } = await importPolicies(p, { policies, consumers, upstreams }));
+  const suite: Suite = { file: p.file, dir: p.dir, name: p.raw.name as string, spec, upstreams, consumers: allConsumers, targets, policies };
   if (imported) suite.imported = imported;
-  if (raw.load !== undefined) suite.load = parseLoad(absFile, obj(raw.load), duration, at, allConsumers, merged);
+  if (p.raw.load !== undefined) suite.load = parseLoad(p.file, obj(p.raw.load), (path, v) => duration(p, path, v), p.at, allConsumers, policies);
   return suite;
 }
 

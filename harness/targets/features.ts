@@ -1,6 +1,6 @@
 // What each target expresses when proxyproof renders its config.
 
-import type { Policies } from '../model/suite.ts';
+import type { Policies } from '../model/policies.ts';
 import type { Feature } from '../model/features.ts';
 
 export const NGINX_FEATURES: ReadonlySet<Feature> = new Set<Feature>([

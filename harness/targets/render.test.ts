@@ -215,7 +215,7 @@ describe('user configs', () => {
       expect(res.status).toBe(0);
       if (rel.includes('mutants')) {
         const first = (await import('node:fs')).readFileSync(file, 'utf8').split('\n')[0];
-        expect(first).toMatch(/^# mutant: (auth|rateLimit|retry|canary|contract|transform|timeout) — \S/);
+        expect(first).toMatch(/^# mutant: (auth|rateLimit|retry|canary|contract|transform|timeout) — \S.* \[\w+\.\w+\]$/);
       }
     },
   );

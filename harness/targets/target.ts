@@ -3,7 +3,8 @@
 // express. A check needing a feature the target lacks is "notSupported".
 
 import type { Spec } from '../model/spec.ts';
-import type { Policies, Suite } from '../model/suite.ts';
+import type { Suite } from '../model/suite.ts';
+import type { Policies } from '../model/policies.ts';
 import type { Feature } from '../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../model/target.ts';
 import type { Endpoint } from '../model/upstream.ts';

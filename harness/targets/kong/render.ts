@@ -33,7 +33,7 @@ import type { Feature } from '../../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../placeholders.ts';
 import { ALL_METHODS, makePlan } from '../plan.ts';
-import type { Policies } from '../../model/suite.ts';
+import type { Policies } from '../../model/policies.ts';
 import { timeoutOverTries } from '../features.ts';
 
 const require = createRequire(import.meta.url);

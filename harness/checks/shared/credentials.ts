@@ -1,7 +1,8 @@
 // How a consumer's credential travels, given the security scheme it answers.
 
-import type { SecurityScheme, Spec, Operation } from '../model/spec.ts';
-import type { Consumer, Suite } from '../model/suite.ts';
+import type { SecurityScheme, Spec, Operation } from '../../model/spec.ts';
+import type { Policies } from '../../model/policies.ts';
+import type { Consumer, Suite } from '../../model/suite.ts';
 
 export interface CredentialPlacement {
   headers: Record<string, string>;
@@ -9,9 +10,9 @@ export interface CredentialPlacement {
 }
 
 /** The scheme the checks use: the suite's choice, else the first one the spec's operations require. */
-export function authSchemeOf(suite: Suite, spec: Spec): { name: string; scheme: SecurityScheme } | undefined {
+export function authSchemeOf(policies: Policies, spec: Spec): { name: string; scheme: SecurityScheme } | undefined {
   const name =
-    suite.policies.auth?.scheme ??
+    policies.auth?.scheme ??
     spec.operations.flatMap((op) => op.security.flatMap((req) => Object.keys(req)))[0];
   if (!name) return undefined;
   const scheme = spec.securitySchemes[name];
@@ -44,4 +45,9 @@ export function validConsumers(suite: Suite): Consumer[] {
 
 export function invalidConsumers(suite: Suite): Consumer[] {
   return suite.consumers.filter((c) => !c.valid);
+}
+
+/** How the checks send as the first valid consumer: its credential placed by the scheme the auth check uses. */
+export function asValidConsumer(suite: Suite, spec: Spec): { consumer?: Consumer; scheme?: SecurityScheme } {
+  return { consumer: validConsumers(suite)[0], scheme: authSchemeOf(suite.policies, spec)?.scheme };
 }

@@ -2,8 +2,9 @@
 // other: the canary, retry and contract checks keep out of the rate limit's
 // scope where they can, and use valid consumers.
 
-import type { Operation } from '../model/spec.ts';
-import type { Policies, Suite } from '../model/suite.ts';
+import type { Operation } from '../../model/spec.ts';
+import type { Suite } from '../../model/suite.ts';
+import type { Policies } from '../../model/policies.ts';
 
 export function inRateLimitScope(policies: Policies, op: Operation): boolean {
   const rl = policies.rateLimit;

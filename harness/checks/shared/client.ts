@@ -3,11 +3,12 @@
 // line that reproduces it. Keep-alive connections on undici's pool.
 
 import { Pool } from 'undici';
-import type { HttpRequestSpec, SecurityScheme } from '../model/spec.ts';
-import type { Consumer } from '../model/suite.ts';
-import type { Exchange } from '../model/result.ts';
-import { REQUEST_ID_HEADER, SERVED_BY_HEADER } from '../model/upstream.ts';
+import type { HttpRequestSpec, SecurityScheme } from '../../model/spec.ts';
+import type { Consumer } from '../../model/suite.ts';
+import type { Exchange, Failure } from '../../model/result.ts';
+import { REQUEST_ID_HEADER, SERVED_BY_HEADER } from '../../model/upstream.ts';
 import { placeCredential } from './credentials.ts';
+import { shellQuote } from '../../util/shell.ts';
 
 export interface SendOptions {
   consumer?: Consumer;
@@ -107,8 +108,9 @@ export function curlOf(s: Pick<Sent, 'method' | 'url' | 'headers' | 'body'>): st
   return parts.join(' ');
 }
 
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+/** A failure shown by one request: its exchange (with the upstream's tries) and the curl line that reproduces it. */
+export function failureOf(code: string, message: string, s?: Sent, upstreamTries?: number): Failure {
+  return s ? { code, message, exchange: exchangeOf(s, upstreamTries, message), curl: curlOf(s) } : { code, message };
 }
 
 export function exchangeOf(s: Sent, upstreamTries?: number, note?: string): Exchange {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { timeoutBoundMs, timeoutSlackMs } from './timeout.ts';
-import type { Operation } from '../model/spec.ts';
+import { timeoutBoundMs, timeoutSlackMs } from './judge.ts';
+import type { Operation } from '../../model/spec.ts';
 
 const op = (method: Operation['method']) => ({ id: 'x', method, path: '/x' }) as unknown as Operation;
 const timeout = { requestMs: 2000, status: [504] };

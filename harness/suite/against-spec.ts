@@ -1,0 +1,23 @@
+// What a suite says about its spec must hold in the spec: the operationIds
+// its upstreams, policies and load scenarios name, and the security scheme.
+// Each check says what its own section names (PolicySection.againstSpec).
+
+import { checks } from '../checks/registry.ts';
+import { unknownOperation } from '../checks/shared/spec-refs.ts';
+import { InputError } from '../model/errors.ts';
+import type { Spec } from '../model/spec.ts';
+import type { Suite } from '../model/suite.ts';
+
+export function checkAgainstSpec(suite: Suite, spec: Spec): void {
+  const problems = [
+    ...suite.upstreams.map((u) => unknownOperation(`upstreams.${u.name}.operations`, u.operations, spec)),
+    ...checks.map((c) => {
+      const policy = suite.policies[c.name];
+      const found = policy !== undefined ? c.section.againstSpec?.(policy as never, spec) : undefined;
+      return found && { place: `policies.${c.name}.${found.place}`, detail: found.detail };
+    }),
+    ...(suite.load?.scenarios ?? []).map((sc) => unknownOperation(`load.scenarios.${sc.name}.operations`, sc.operations && Object.keys(sc.operations), spec)),
+  ];
+  const first = problems.find((p) => p !== undefined);
+  if (first) throw new InputError(suite.file, first.place, first.detail);
+}
