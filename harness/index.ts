@@ -12,7 +12,7 @@ export { loadSuite } from './suite/load-suite.ts';
 export type * from './model/upstream.ts';
 export { startMockFleet, startStandaloneMock } from './upstream/mock-upstream.ts';
 export type * from './targets/target.ts';
-export { getTarget, targetNames } from './targets/targets.ts';
+export { getTarget, targetNames } from './targets/registry.ts';
 export type * from './model/runtime.ts';
 export { processRuntime } from './runtime/process-runtime.ts';
 export type { Check, CheckContext } from './checks/check.ts';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runSuites } from '../harness/run/run-suite.ts';
-import { getTarget } from '../harness/targets/targets.ts';
+import { getTarget } from '../harness/targets/registry.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'pp-ns-'));

@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../targets/testing.ts';
+import { REPO_ROOT } from '../testing/examples.ts';
 import { loadSuite } from '../suite/load-suite.ts';
 import { loadSpec } from '../spec/load-spec.ts';
 import { arrivals, runEngine } from './engine.ts';

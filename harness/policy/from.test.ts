@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSuite } from '../suite/load-suite.ts';
-import { REPO_ROOT } from '../targets/testing.ts';
+import { REPO_ROOT } from '../testing/examples.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pp-from-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

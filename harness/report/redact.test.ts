@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Suite } from '../model/suite.ts';
 import { createRedactor, REDACTED, redactDeep, secretsOf } from './redact.ts';
-import { ALL_SECRET_STRINGS, BASIC_B64, SECRETS, secretReport, STRAY_JWT } from './test-fixtures.ts';
+import { ALL_SECRET_STRINGS, BASIC_B64, SECRETS, secretReport, STRAY_JWT } from '../testing/report-fixtures.ts';
 
 describe('createRedactor', () => {
   const r = createRedactor([SECRETS.apiKey, SECRETS.token, SECRETS.password, BASIC_B64]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReports } from './write-reports.ts';
-import { ALL_SECRET_STRINGS, BASIC_B64, SECRETS, secretReport } from './test-fixtures.ts';
+import { ALL_SECRET_STRINGS, BASIC_B64, SECRETS, secretReport } from '../testing/report-fixtures.ts';
 
 let root: string;
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import { loadSpec } from '../spec/load-spec.ts';
 import { createSpecValidator } from '../spec/validate.ts';
 import type { Spec } from '../model/spec.ts';
 import type { Suite, TargetSpec } from '../model/suite.ts';
-import { getTarget } from '../targets/targets.ts';
+import { getTarget } from '../targets/registry.ts';
 import type { TargetDriver } from '../targets/target.ts';
 import type { RenderInput, RenderedConfig } from '../model/target.ts';
 import { processRuntime } from '../runtime/process-runtime.ts';
@@ -27,7 +27,7 @@ import { VERSION } from '../model/version.ts';
 import { finishReport, type CheckResult, type RunReport, type TargetRun } from '../model/result.ts';
 import { writeReports } from '../report/write-reports.ts';
 import { secretsOf } from '../report/redact.ts';
-import { binaryAvailable } from '../runtime/binaries.ts';
+import { requireBinary } from '../runtime/binaries.ts';
 import { containerRuntimeFor, imageSkipReason, prepareContainers, type ContainerPlan } from '../runtime/container-run.ts';
 import type { ProxyRuntime, StartedProxy } from '../model/runtime.ts';
 
@@ -209,9 +209,7 @@ export async function runSuites(opts: RunOptions): Promise<{ report: RunReport; 
     }
     for (const t of targets) {
       const driver = getTarget(t.name)!;
-      if (opts.runtime === 'process' && !(await binaryAvailable(driver.binary))) {
-        throw new EnvironmentError(`${driver.name}: ${driver.binary} not found on PATH`, driver.installHint);
-      }
+      if (opts.runtime === 'process') await requireBinary(driver.name, driver.process);
       configFor(driver, t, sampleInput(l, '/tmp/proxyproof-validate'));
     }
   }
@@ -254,7 +252,7 @@ export async function runSuites(opts: RunOptions): Promise<{ report: RunReport; 
  */
 export async function startTargetFor(l: Loaded, t: TargetSpec, upstreams: RenderInput['upstreams']): Promise<{ proxy: StartedProxy; config: string; mode: 'config' | 'render' } & AsyncDisposable> {
   const driver = getTarget(t.name)!;
-  if (!(await binaryAvailable(driver.binary))) throw new EnvironmentError(`${driver.name}: ${driver.binary} not found on PATH`, driver.installHint);
+  await requireBinary(driver.name, driver.process);
   const workdir = await mkdtemp(join(tmpdir(), `proxyproof-load-${t.name}-`));
   try {
     const listen = { host: '127.0.0.1', port: await freePort() };

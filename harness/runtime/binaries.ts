@@ -3,6 +3,8 @@
 
 import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { EnvironmentError } from '../model/errors.ts';
+import type { ProcessSupport } from '../targets/target.ts';
 
 export async function binaryAvailable(bin: string): Promise<boolean> {
   const candidates = isAbsolute(bin)
@@ -17,4 +19,9 @@ export async function binaryAvailable(bin: string): Promise<boolean> {
     }
   }
   return false;
+}
+
+/** The target's binary must be on PATH to run it as a process: else an EnvironmentError with the install hint (exit 3). */
+export async function requireBinary(target: string, process: ProcessSupport): Promise<void> {
+  if (!(await binaryAvailable(process.binary))) throw new EnvironmentError(`${target}: ${process.binary} not found on PATH`, process.installHint);
 }

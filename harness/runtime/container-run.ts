@@ -5,7 +5,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { EnvironmentError } from '../model/errors.ts';
-import { createContainerRuntime, detectEngine, IMAGE_FAMILY, resolveImage, sweepStale, useEngine, type Engine } from './container-runtime.ts';
+import { createContainerRuntime } from './container-runtime.ts';
+import { resolveImage, sweepStale } from './containers.ts';
+import { detectEngine, useEngine, type Engine } from './engine.ts';
+import { getTarget } from '../targets/registry.ts';
 import type { ProxyRuntime } from '../model/runtime.ts';
 
 export interface ContainerPlan {
@@ -24,9 +27,9 @@ export async function prepareContainers(targets: Array<{ suite: string; target: 
   const { engine, tried } = await detectEngine();
   if (!engine) throw new EnvironmentError(`--runtime container: no container engine answers (tried ${tried.join('; ')})`, ENGINE_FIX);
   useEngine(engine);
-  const swept = await sweepStale(engine);
+  const swept = await sweepStale();
   const images = new Map<string, { image: string; available: boolean; tried: string[] }>();
-  for (const t of targets) images.set(`${t.suite}/${t.target}`, await resolveImage(engine, t.target, flagImage ?? t.image));
+  for (const t of targets) images.set(`${t.suite}/${t.target}`, await resolveImage(t.target, flagImage ?? t.image));
   return { engine, runId: `pp-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, swept, images };
 }
 
@@ -34,7 +37,7 @@ export async function prepareContainers(targets: Array<{ suite: string; target: 
 export function imageSkipReason(plan: ContainerPlan, suite: string, target: string): string | undefined {
   const r = plan.images.get(`${suite}/${target}`);
   if (!r || r.available) return undefined;
-  return `skipped: image ${IMAGE_FAMILY[target] ?? r.image} not available (looked for ${r.tried.join(', ')} on ${plan.engine.name}; these machines cannot pull: load or build it, see proxyproof doctor)`;
+  return `skipped: image ${getTarget(target)?.container.family ?? r.image} not available (looked for ${r.tried.join(', ')} on ${plan.engine.name}; these machines cannot pull: load or build it, see proxyproof doctor)`;
 }
 
 export function containerRuntimeFor(plan: ContainerPlan, suite: string): ProxyRuntime {

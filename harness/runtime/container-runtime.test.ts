@@ -14,9 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSuites } from '../run/run-suite.ts';
-import { candidateSockets, containersOfRun, detectEngine, sweepStale, useEngine, type Engine } from './container-runtime.ts';
+import { containersOfRun, resolveImage, sweepStale } from './containers.ts';
+import { candidateSockets, detectEngine, useEngine, type Engine } from './engine.ts';
 import { imageSkipReason, type ContainerPlan } from './container-run.ts';
-import { REPO_ROOT } from '../targets/testing.ts';
+import { REPO_ROOT } from '../testing/examples.ts';
 
 describe('engine detection and skip reasons (pure)', () => {
   it('DOCKER_HOST wins; else the usual sockets, then the project socket', () => {
@@ -103,7 +104,7 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
           expect(t.readyMs, `${t.target} ready time`).toBeGreaterThan(0);
         }
         const runId = /run (pp-[\w-]+)/.exec(logs.join('\n'))![1];
-        expect(await containersOfRun(engine!, runId)).toEqual([]);
+        expect(await containersOfRun(runId)).toEqual([]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -127,7 +128,7 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
       expect(report.results[0].status).toBe('failed');
       expect(report.targets[0].log).toMatch(/Configuration file is valid|GET \/ratings/);
       const runId = /run (pp-[\w-]+)/.exec(logs.join('\n'))![1];
-      expect(await containersOfRun(engine!, runId)).toEqual([]);
+      expect(await containersOfRun(runId)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -138,43 +139,48 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
       const { runId, code, out } = await runAndSignal(join(suitesDir, 'petstore.suite.yaml'), signal);
       expect(runId, out).not.toBe('');
       expect(code, out).toBe(signal === 'SIGINT' ? 130 : 143);
-      expect(await containersOfRun(engine!, runId)).toEqual([]);
+      expect(await containersOfRun(runId)).toEqual([]);
     });
   }
 
   it('kill -9 leaves a container; the next run sweeps it', { timeout: 90_000 }, async () => {
     const { runId, out } = await runAndSignal(join(suitesDir, 'petstore.suite.yaml'), 'SIGKILL');
     expect(runId, out).not.toBe('');
-    const left = await containersOfRun(engine!, runId);
+    const left = await containersOfRun(runId);
     expect(left.length).toBeGreaterThan(0);
-    const swept = await sweepStale(engine!);
+    const swept = await sweepStale();
     for (const c of left) expect(swept).toContain(c.Id);
-    expect(await containersOfRun(engine!, runId)).toEqual([]);
+    expect(await containersOfRun(runId)).toEqual([]);
   });
 
-  it('doctor names the engine and says exactly which images are missing', async () => {
+  it('doctor names the engine and says, per target, the image found or exactly which is missing', async () => {
     const { doctor } = await import('./doctor.ts');
     const r = await doctor();
     expect(r.ok).toBe(true);
     expect(r.text).toMatch(/engine {3}found: /);
-    if (!/kong {5}image found/.test(r.text)) expect(r.text).toMatch(/kong {5}image kong:3\.x not available/);
-    if (!/envoy {4}image found/.test(r.text)) expect(r.text).toMatch(/envoy {4}image envoyproxy\/envoy:v1\.3x not available/);
+    const family: Record<string, RegExp> = { kong: /kong {5}image kong:3\.x not available/, envoy: /envoy {4}image envoyproxy\/envoy:v1\.3x not available/ };
+    for (const [target, missing] of Object.entries(family)) {
+      const present = (await resolveImage(target)).available;
+      expect(r.text).toMatch(present ? new RegExp(`${target} +image found: `) : missing);
+    }
   });
 
-  it('Kong and Envoy without images: "skipped: image ... not available", never passed; HAProxy beside them passes', { timeout: 120_000 }, async () => {
+  it('Kong and Envoy: skipped with "image ... not available" when absent (never passed), run for real when present; HAProxy beside them passes', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-ct-'));
     try {
       const suites = readdirSync(join(suitesDir, 'containers')).map((f) => join(suitesDir, 'containers', f));
       const { report } = await runSuites({ suites, reportDir: dir, runtime: 'container', seed: 2, log: () => {} });
-      for (const target of ['kong', 'envoy']) {
+      const skipped: Record<string, RegExp> = { kong: /^skipped: image kong:3\.x not available/, envoy: /^skipped: image envoyproxy\/envoy:v1\.3x not available/ };
+      for (const [target, why] of Object.entries(skipped)) {
         const rs = report.results.filter((r) => r.target === target);
-        if (!rs.length) continue;
-        const present = report.targets.find((t) => t.target === target)?.error === undefined;
-        if (present) continue; // an image is loaded: it ran for real
-        expect(rs.every((r) => r.status === 'skipped')).toBe(true);
-        expect(rs[0].message).toMatch(target === 'kong' ? /^skipped: image kong:3\.x not available/ : /^skipped: image envoyproxy\/envoy:v1\.3x not available/);
+        expect(rs.length, `the container suites run ${target}`).toBeGreaterThan(0);
+        const present = (await resolveImage(target)).available;
+        if (present) expect(rs.filter((r) => why.test(r.message))).toEqual([]);
+        else for (const r of rs) expect([r.status, r.message]).toEqual(['skipped', expect.stringMatching(why)]);
       }
-      expect(report.results.filter((r) => r.target === 'haproxy' && r.status === 'failed')).toEqual([]);
+      const haproxy = report.results.filter((r) => r.target === 'haproxy');
+      expect(haproxy.length).toBeGreaterThan(0);
+      expect(haproxy.filter((r) => r.status === 'failed')).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,24 +3,17 @@
 // or the usual sockets) and, per target, the image a run would use.
 
 import { binaryAvailable } from './binaries.ts';
-import { DEFAULT_IMAGES, detectEngine, IMAGE_FAMILY, resolveImage } from './container-runtime.ts';
+import { resolveImage } from './containers.ts';
 import { ENGINE_FIX } from './container-run.ts';
-import { getTarget, targetNames } from '../targets/targets.ts';
-
-const IMAGE_FIX: Record<string, string> = {
-  nginx: 'bash scripts/build-images.sh (builds proxyproof/nginx:bookworm from Debian packages), or load nginx:1.27',
-  haproxy: 'bash scripts/build-images.sh (builds proxyproof/haproxy:bookworm from Debian packages), or load haproxy:2.8',
-  kong: `load ${DEFAULT_IMAGES.kong} where a registry is reachable (docker pull ${DEFAULT_IMAGES.kong}; docker save | podman load here), or name yours with --image / targets.kong.image`,
-  envoy: `load ${DEFAULT_IMAGES.envoy} where a registry is reachable (docker pull ${DEFAULT_IMAGES.envoy}; docker save | podman load here), or name yours with --image / targets.envoy.image`,
-};
+import { detectEngine, useEngine } from './engine.ts';
+import { targets } from '../targets/registry.ts';
 
 export async function doctor(env: NodeJS.ProcessEnv = process.env): Promise<{ ok: boolean; text: string }> {
   const out: string[] = [];
   out.push('process runtime (--runtime process):');
-  for (const name of targetNames) {
-    const d = getTarget(name)!;
-    const found = await binaryAvailable(d.binary);
-    out.push(`  ${name.padEnd(8)} ${found ? `found: ${d.binary}` : `missing: ${d.binary} (fix: ${d.installHint})`}`);
+  for (const t of targets) {
+    const { binary, installHint } = t.process;
+    out.push(`  ${t.name.padEnd(8)} ${(await binaryAvailable(binary)) ? `found: ${binary}` : `missing: ${binary} (fix: ${installHint})`}`);
   }
   out.push('container runtime (--runtime container):');
   const { engine, tried } = await detectEngine(env);
@@ -32,10 +25,11 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env): Promise<{ ok
   }
   out.push(`  engine   found: ${engine.name} at ${engine.socket} (${engine.source})`);
   out.push(`  ryuk     ${env.TESTCONTAINERS_RYUK_DISABLED === 'true' || /podman/i.test(engine.name) ? 'off (TESTCONTAINERS_RYUK_DISABLED or Podman): proxyproof reaps its containers by label' : 'on where testcontainers can start it, and proxyproof reaps by label too'}`);
-  for (const name of targetNames) {
-    const r = await resolveImage(engine, name);
-    if (r.available) out.push(`  ${name.padEnd(8)} image found: ${r.image}`);
-    else out.push(`  ${name.padEnd(8)} image ${IMAGE_FAMILY[name] ?? r.image} not available (looked for ${r.tried.join(', ')}); its checks are skipped. fix: ${IMAGE_FIX[name] ?? `load ${r.image}`}`);
+  useEngine(engine);
+  for (const t of targets) {
+    const r = await resolveImage(t.name);
+    if (r.available) out.push(`  ${t.name.padEnd(8)} image found: ${r.image}`);
+    else out.push(`  ${t.name.padEnd(8)} image ${t.container.family} not available (looked for ${r.tried.join(', ')}); its checks are skipped. fix: ${t.container.fix}`);
   }
   return { ok: true, text: `${out.join('\n')}\n` };
 }

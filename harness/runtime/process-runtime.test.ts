@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvironmentError, InputError } from '../model/errors.ts';
-import { haproxyTarget } from '../targets/haproxy/render.ts';
-import { nginxTarget } from '../targets/nginx/render.ts';
+import { haproxyTarget } from '../targets/haproxy/index.ts';
+import { nginxTarget } from '../targets/nginx/index.ts';
 import type { TargetDriver } from '../targets/target.ts';
-import { exampleInput, REPO_ROOT } from '../targets/testing.ts';
+import { exampleInput, REPO_ROOT } from '../testing/examples.ts';
 import type { Endpoint } from '../model/upstream.ts';
 import { REQUEST_ID_HEADER } from '../model/upstream.ts';
-import { groupAlive, parseCheckOutput, processRuntime } from './process-runtime.ts';
+import { groupAlive, processRuntime } from './process-runtime.ts';
 import { freePort, portIsFree } from './ports.ts';
 
 // A tiny upstream: 4 replicas sharing one journal of tries per request id.
@@ -183,7 +183,7 @@ describe('process runtime errors', () => {
   it('a missing binary is an EnvironmentError with the install hint', async () => {
     const wd = workdir();
     const listen = { host: '127.0.0.1', port: await freePort() };
-    const missing: TargetDriver = { ...nginxTarget, binary: 'nginx-does-not-exist' };
+    const missing: TargetDriver = { ...nginxTarget, process: { ...nginxTarget.process, binary: 'nginx-does-not-exist' } };
     const config = missing.render(exampleInput(wd, listen, replicas));
     expect(config.command.bin).toBe('nginx-does-not-exist');
     const err = await processRuntime.start(config, { workdir: wd, listen }).catch((e: unknown) => e);
@@ -209,13 +209,13 @@ describe('process runtime errors', () => {
   });
 
   it('parses nginx and haproxy complaints', () => {
-    expect(parseCheckOutput('nginx: [emerg] unknown directive "x" in /w/n.conf:12\nnginx: configuration file /w/n.conf test failed\n')).toEqual({
+    expect(nginxTarget.parseCheckOutput('nginx: [emerg] unknown directive "x" in /w/n.conf:12\nnginx: configuration file /w/n.conf test failed\n')).toEqual({
       message: 'unknown directive "x"',
       file: '/w/n.conf',
       line: 12,
     });
     expect(
-      parseCheckOutput(
+      haproxyTarget.parseCheckOutput(
         "[NOTICE]   (1) : haproxy version is 2.6\n[ALERT]    (1) : config : parsing [/w/h.cfg:5] : unknown keyword 'x' in 'frontend' section\n[ALERT]    (1) : config : Fatal errors found in configuration.\n",
       ),
     ).toEqual({ file: '/w/h.cfg', line: 5, message: "unknown keyword 'x' in 'frontend' section" });

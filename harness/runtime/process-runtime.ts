@@ -3,10 +3,13 @@
 // and waits until it accepts connections on 127.0.0.1.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvironmentError, InputError } from '../model/errors.ts';
-import { getTarget } from '../targets/targets.ts';
+import { getTarget } from '../targets/registry.ts';
+import type { TargetDriver } from '../targets/target.ts';
+import { writeConfigFiles } from './workdir-files.ts';
 import type { RenderedConfig } from '../model/target.ts';
 import { registerDisposer, registerProcessGroup } from './cleanup.ts';
 import { portIsFree } from './ports.ts';
@@ -49,47 +52,14 @@ interface WithSource {
   sourceFile?: string;
 }
 
-function installHint(config: RenderedConfig): string {
-  return getTarget(config.target)?.installHint ?? `install ${config.command.bin}`;
+function driverOf(config: RenderedConfig): TargetDriver {
+  const driver = getTarget(config.target);
+  if (!driver) throw new Error(`internal: no target named ${config.target}`);
+  return driver;
 }
 
 function missingBinary(config: RenderedConfig, bin: string): EnvironmentError {
-  return new EnvironmentError(`${bin} is not installed or not on PATH (needed by target ${config.target})`, installHint(config));
-}
-
-function writeFiles(config: RenderedConfig, workdir: string): void {
-  mkdirSync(workdir, { recursive: true });
-  // nginx workers run as nobody when started by root: they must read the workdir.
-  chmodSync(workdir, 0o755);
-  for (const [rel, content] of Object.entries(config.files)) {
-    const file = path.resolve(workdir, rel);
-    if (!file.startsWith(path.resolve(workdir) + path.sep)) {
-      throw new InputError(rel, undefined, `file escapes the workdir ${workdir}`);
-    }
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, content, { mode: 0o644 });
-  }
-}
-
-/** The binary's complaint, on one line, with the file and line it names when it names one. */
-export function parseCheckOutput(output: string): { file?: string; line?: number; message: string } {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  // nginx: nginx: [emerg] unknown directive "x" in /w/nginx.conf:12
-  const ngx = lines.find((l) => /\[(emerg|alert|crit|error)\]/.test(l) && !/test failed/.test(l));
-  if (ngx) {
-    const m = /^(?:nginx: )?\[\w+\] (.*?)(?: in (\/\S+?):(\d+))?$/.exec(ngx);
-    if (m) return { message: m[1], file: m[2], line: m[3] ? Number(m[3]) : undefined };
-    return { message: ngx };
-  }
-  // haproxy: [ALERT]    (123) : config : parsing [/w/haproxy.cfg:12] : unknown keyword 'x' ...
-  const alerts = lines.filter((l) => /\[ALERT\]/.test(l));
-  const hap = alerts.find((l) => /parsing \[/.test(l)) ?? alerts.find((l) => !/Fatal errors found/.test(l)) ?? alerts[0];
-  if (hap) {
-    const m = /parsing \[(\/[^:\]]+):(\d+)\]\s*:\s*(.*)$/.exec(hap);
-    if (m) return { file: m[1], line: Number(m[2]), message: m[3] };
-    return { message: hap.replace(/^\[ALERT\]\s*\(\d+\)\s*:\s*/, '') };
-  }
-  return { message: lines.slice(-1)[0] ?? 'config check failed without output' };
+  return new EnvironmentError(`${bin} is not installed or not on PATH (needed by target ${config.target})`, driverOf(config).process.installHint);
 }
 
 function runCheck(config: RenderedConfig, workdir: string): void {
@@ -100,7 +70,7 @@ function runCheck(config: RenderedConfig, workdir: string): void {
     throw new EnvironmentError(`could not run ${bin} to check the config: ${res.error.message}`);
   }
   if (res.status === 0) return;
-  const parsed = parseCheckOutput(`${res.stderr ?? ''}\n${res.stdout ?? ''}`);
+  const parsed = driverOf(config).parseCheckOutput(`${res.stderr ?? ''}\n${res.stdout ?? ''}`);
   const mainFile = path.resolve(workdir, config.mainFile);
   const source = (config as RenderedConfig & WithSource).sourceFile;
   let file = parsed.file ?? mainFile;
@@ -148,10 +118,6 @@ export function groupAlive(pgid: number): boolean {
     }
   }
   return false;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 class ProcessProxy implements StartedProxy {
@@ -239,7 +205,7 @@ export const processRuntime: ProxyRuntime = {
     if (listen.host !== '127.0.0.1') {
       throw new InputError('listen', undefined, `proxies listen on 127.0.0.1 only, not ${listen.host}`);
     }
-    writeFiles(config, workdir);
+    writeConfigFiles(config, workdir);
     runCheck(config, workdir);
     if (!(await portIsFree(listen.port, listen.host))) {
       throw new EnvironmentError(

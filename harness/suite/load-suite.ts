@@ -12,7 +12,7 @@ import type { HttpMethod } from '../model/spec.ts';
 import { suiteSchema } from './schema.ts';
 import { checks } from '../checks/registry.ts';
 import type { SectionContext } from '../checks/check.ts';
-import { targetNames } from '../targets/targets.ts';
+import { targetNames } from '../targets/registry.ts';
 import { parseThresholds } from '../load/thresholds.ts';
 import { applyImported, importAll, mergeConsumers } from '../policy/import.ts';
 import type { Consumer, Credential, LoadConfig, LoadScenario, Suite, TargetSpec, UpstreamSpec } from '../model/suite.ts';

@@ -16,8 +16,8 @@ import type { RenderInput } from '../model/target.ts';
 import { renderEnvoyBootstrap } from './envoy/render.ts';
 import { validateEnvoyBootstrap } from './envoy/validate.ts';
 import { kongFromUserConfig, renderKong, renderKongDoc, validateKongConfig } from './kong/render.ts';
-import { getTarget } from './targets.ts';
-import { REPO_ROOT } from './testing.ts';
+import { getTarget } from './registry.ts';
+import { REPO_ROOT } from '../testing/examples.ts';
 
 const real = path.resolve(REPO_ROOT, 'fixtures', 'realdata');
 const update = process.env.PROXYPROOF_UPDATE_GOLDEN === '1';
@@ -70,7 +70,7 @@ describe('renders of every example suite validate, and match their golden files'
     it(`${f} -> Kong declarative config: valid against the schema`, async () => {
       const input = await inputFor(path.join(suitesDir, f));
       expect(validateKongConfig(renderKongDoc(input).doc)).toEqual([]);
-      golden(path.join(REPO_ROOT, 'harness/targets/kong/golden', `${name}.yml`), portable(renderKong(input).files['kong.yml']));
+      golden(path.join(REPO_ROOT, 'harness/targets/kong/golden', `${name}.yml`), portable(renderKong(input, 'kong').files['kong.yml']));
     });
   }
 });
@@ -178,7 +178,7 @@ describe(`configs from the real samples (${real}) validate`, () => {
     const text = readFileSync(sample, 'utf8').replace('name: example-service', 'name: reviews');
     const tmp = path.join('/tmp', `pp-kong-user-${process.pid}.yaml`);
     writeFileSync(tmp, text);
-    const out = kongFromUserConfig(input, tmp);
+    const out = kongFromUserConfig(input, tmp, 'kong');
     const doc = parse(out.files['kong.yml']);
     expect(validateKongConfig(doc)).toEqual([]);
     expect(doc.services[0]).toMatchObject({ name: 'reviews', host: 'reviews', port: 80 });

@@ -5,14 +5,14 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { InputError } from '../model/errors.ts';
-import { haproxyTarget } from './haproxy/render.ts';
+import { haproxyTarget } from './haproxy/index.ts';
 import { nginxRate } from './nginx/render.ts';
-import { nginxTarget } from './nginx/render.ts';
-import { integerWeights } from './plan.ts';
+import { nginxTarget } from './nginx/index.ts';
+import { integerWeights } from './shared/plan.ts';
 import type { TargetDriver } from './target.ts';
 import type { RenderedConfig, RenderInput } from '../model/target.ts';
-import { getTarget, targetNames } from './targets.ts';
-import { exampleInput, REPO_ROOT } from './testing.ts';
+import { getTarget, targetNames } from './registry.ts';
+import { exampleInput, REPO_ROOT } from '../testing/examples.ts';
 
 const dirs: string[] = [];
 function workdir(): string {

@@ -1,19 +1,52 @@
-// A target is a kind of proxy: it renders a config from the policies or takes
-// the user's config with placeholders, and declares the features it can
-// express. A check needing a feature the target lacks is "notSupported".
+// A target is a kind of proxy, described in one place: it renders a config
+// from the policies or takes the user's config with placeholders, declares
+// the features it can express (and why it lacks the others), how it runs as a
+// process (binary, install hint), as a container (images, readiness) and how
+// its config check reports a problem. A check needing a feature the target
+// lacks is "notSupported".
+//
+// Adding a target: a folder harness/targets/<name>/ whose index.ts exports a
+// TargetDriver, plus one line in registry.ts. The suite loader's target kinds,
+// the runtimes' image tables, readiness and install hints, and doctor's list
+// are read from the registry.
 
-import type { Spec } from '../model/spec.ts';
-import type { Suite } from '../model/suite.ts';
-import type { Policies } from '../model/policies.ts';
 import type { Feature } from '../model/features.ts';
+import type { Policies, PolicyName } from '../model/policies.ts';
 import type { RenderedConfig, RenderInput } from '../model/target.ts';
-import type { Endpoint } from '../model/upstream.ts';
+
+/** Running the proxy as a local process. */
+export interface ProcessSupport {
+  /** The binary, looked up on PATH. */
+  binary: string;
+  /** How to get it (shown when it is missing). */
+  installHint: string;
+}
+
+/** When a started proxy is ready to serve: its port accepts connections, or it answers HTTP. */
+export type Readiness = { kind: 'port' } | { kind: 'http'; path: string };
+
+/** Running the proxy as a container (testcontainers, Docker or Podman). */
+export interface ContainerSupport {
+  /** The pinned official image, the default. */
+  image: string;
+  /** An image built from Debian packages where no registry is reachable (scripts/build-images.sh). */
+  localImage?: string;
+  /** How a skip message names the image family (kong:3.x). */
+  family: string;
+  /** How to get the image, for doctor. */
+  fix: string;
+  readiness: Readiness;
+}
+
+/** What a config check's output says: the file and line it names, when it names one, and the complaint. */
+export interface CheckComplaint {
+  file?: string;
+  line?: number;
+  message: string;
+}
 
 export interface TargetDriver {
   name: string;
-  /** The binary a process runtime needs, and how to get it. */
-  binary: string;
-  installHint: string;
   /** Features a rendered config of this target expresses. */
   features: ReadonlySet<Feature>;
   /** Why a feature is missing, where the proxy's semantics say so (shown with notSupported). */
@@ -23,9 +56,19 @@ export interface TargetDriver {
    * status the proxy's directive does not accept, say): policy -> why. Such a
    * check is notSupported, never run against a config that silently lacks it.
    */
-  cannotRender?(policies: Policies): Partial<Record<keyof Policies, string>>;
+  cannotRender?(policies: Policies): Partial<Record<PolicyName, string>>;
   /** Render a config from the suite's policies. */
   render(input: RenderInput): RenderedConfig;
   /** Take the user's config file, replacing placeholders; input errors name the file and line. */
   fromUserConfig(input: RenderInput, configFile: string): RenderedConfig;
+  process: ProcessSupport;
+  container: ContainerSupport;
+  /** The config check's complaint (nginx -t, haproxy -c, ...) read from its output. */
+  parseCheckOutput(output: string): CheckComplaint;
+}
+
+/** The last non-empty line: what a checker without a file:line format said last. */
+export function lastLineComplaint(output: string): CheckComplaint {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  return { message: lines.slice(-1)[0] ?? 'config check failed without output' };
 }

@@ -25,24 +25,10 @@ import { InputError } from '../../model/errors.ts';
 import type { TargetDriver } from '../target.ts';
 import type { Feature } from '../../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
-import { readUserConfig } from '../placeholders.ts';
-import { integerWeights, makePlan, type Plan } from '../plan.ts';
+import { readUserConfig } from '../shared/placeholders.ts';
+import { integerWeights, makePlan, type Plan } from '../shared/plan.ts';
 import { ISTIO_DEFAULT_RETRY } from '../../policy/import-istio.ts';
 import { validateEnvoyBootstrap } from './validate.ts';
-
-export const ENVOY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
-  'auth.bearer',
-  'rateLimit.global',
-  'retry.status',
-  'retry.methods',
-  'retry.perTryTimeout',
-  'canary.weights',
-  'contract',
-  'fault.abort',
-  'fault.delay',
-  'transform.headers',
-  'timeout.request',
-]);
 
 /** Request transformation on the virtual host: headers set (overwriting the client's; % is a command operator, so doubled) and removed. */
 function transformOf(input: RenderInput): J {
@@ -55,7 +41,6 @@ function transformOf(input: RenderInput): J {
   return out;
 }
 
-export const ENVOY_IMAGE = 'envoyproxy/envoy:v1.34.1';
 const MAIN_FILE = 'envoy.json';
 const PAYLOAD_KEY = 'pp_jwt_payload';
 
@@ -247,11 +232,6 @@ export function renderEnvoyBootstrap(input: RenderInput): J {
   };
 }
 
-function binaryOf(driver: unknown): string {
-  const b = (driver as { binary?: unknown } | undefined)?.binary;
-  return typeof b === 'string' ? b : 'envoy';
-}
-
 function commands(bin: string, workdir: string, mainFile: string) {
   const file = path.join(workdir, mainFile);
   return {
@@ -260,7 +240,7 @@ function commands(bin: string, workdir: string, mainFile: string) {
   };
 }
 
-export function renderEnvoy(input: RenderInput, bin = 'envoy'): RenderedConfig {
+export function renderEnvoy(input: RenderInput, bin: string): RenderedConfig {
   const bootstrap = renderEnvoyBootstrap(input);
   const problems = validateEnvoyBootstrap(bootstrap);
   if (problems.length) throw new Error(`internal: rendered Envoy config breaks Envoy's API: ${problems[0].path}: ${problems[0].message}`);
@@ -268,26 +248,7 @@ export function renderEnvoy(input: RenderInput, bin = 'envoy'): RenderedConfig {
 }
 
 /** The user's own bootstrap (JSON or YAML) with placeholders; validated against the protos too. */
-export function envoyFromUserConfig(input: RenderInput, configFile: string, bin = 'envoy'): RenderedConfig & { sourceFile: string } {
+export function envoyFromUserConfig(input: RenderInput, configFile: string, bin: string): RenderedConfig & { sourceFile: string } {
   const { content, mainFile } = readUserConfig(input, configFile, 'Envoy');
   return { target: 'envoy', mainFile, files: { [mainFile]: content }, ...commands(bin, input.workdir, mainFile), sourceFile: configFile };
 }
-
-export const envoyTarget: TargetDriver = {
-  name: 'envoy',
-  binary: 'envoy',
-  installHint: `Envoy runs here only as a container: --runtime container with image ${ENVOY_IMAGE} (or your own via --image / targets.envoy.image)`,
-  features: ENVOY_FEATURES,
-  unsupportedBecause: {
-    'auth.apiKey': 'an Istio sidecar authenticates JWTs only (RequestAuthentication)',
-    'auth.basic': 'an Istio sidecar authenticates JWTs only (RequestAuthentication)',
-    'rateLimit.consumer': 'Envoy\'s local rate limit keeps one bucket per route; per-consumer buckets need descriptors',
-    'rateLimit.ip': 'Envoy\'s local rate limit keeps one bucket per route; per-IP buckets need descriptors',
-  },
-  render(input: RenderInput): RenderedConfig {
-    return renderEnvoy(input, binaryOf(this));
-  },
-  fromUserConfig(input: RenderInput, configFile: string): RenderedConfig {
-    return envoyFromUserConfig(input, configFile, binaryOf(this));
-  },
-};

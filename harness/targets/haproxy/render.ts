@@ -2,10 +2,9 @@
 // user's config with placeholders.
 
 import path from 'node:path';
-import { HAPROXY_FEATURES, HAPROXY_RETRY_STATUSES, retryStatusesBeyond, timeoutOverTries } from '../features.ts';
-import { readUserConfig } from '../placeholders.ts';
-import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
-import type { TargetDriver } from '../target.ts';
+import { HAPROXY_RETRY_STATUSES } from './features.ts';
+import { readUserConfig } from '../shared/placeholders.ts';
+import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../shared/plan.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 
 const MAIN_FILE = 'haproxy.cfg';
@@ -40,11 +39,6 @@ function credentialFetch(plan: Plan): string {
   }
 }
 
-function binaryOf(driver: unknown): string {
-  const b = (driver as { binary?: unknown } | undefined)?.binary;
-  return typeof b === 'string' ? b : 'haproxy';
-}
-
 function commands(bin: string, workdir: string, mainFile: string) {
   const file = path.join(workdir, mainFile);
   return {
@@ -57,7 +51,7 @@ function ms(n: number): string {
   return `${Math.max(1, Math.round(n))}ms`;
 }
 
-export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConfig {
+export function renderHaproxy(input: RenderInput, bin: string): RenderedConfig {
   const plan = makePlan(input, WEIGHT_CAP, 'haproxy');
   const w = input.workdir;
   const files: Record<string, string> = {};
@@ -248,25 +242,7 @@ export function renderHaproxy(input: RenderInput, bin = 'haproxy'): RenderedConf
   return { target: 'haproxy', mainFile: MAIN_FILE, files, ...commands(bin, w, MAIN_FILE) };
 }
 
-export function haproxyFromUserConfig(input: RenderInput, configFile: string, bin = 'haproxy'): RenderedConfig & { sourceFile: string } {
+export function haproxyFromUserConfig(input: RenderInput, configFile: string, bin: string): RenderedConfig & { sourceFile: string } {
   const { content, mainFile } = readUserConfig(input, configFile, 'HAProxy');
   return { target: 'haproxy', mainFile, files: { [mainFile]: content }, ...commands(bin, input.workdir, mainFile), sourceFile: configFile };
 }
-
-export const haproxyTarget: TargetDriver = {
-  name: 'haproxy',
-  binary: 'haproxy',
-  installHint: 'apt-get install haproxy',
-  features: HAPROXY_FEATURES,
-  cannotRender: (policies) => ({
-    ...retryStatusesBeyond(policies, HAPROXY_RETRY_STATUSES, "HAProxy's retry-on"),
-    // Only with a per-try timeout does HAProxy retry on response-timeout.
-    ...timeoutOverTries(policies, 'HAProxy', policies.retry?.perTryTimeoutMs, policies.retry?.attempts ?? 0),
-  }),
-  render(input: RenderInput): RenderedConfig {
-    return renderHaproxy(input, binaryOf(this));
-  },
-  fromUserConfig(input: RenderInput, configFile: string): RenderedConfig {
-    return haproxyFromUserConfig(input, configFile, binaryOf(this));
-  },
-};

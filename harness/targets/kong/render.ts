@@ -31,30 +31,13 @@ import { InputError } from '../../model/errors.ts';
 import type { TargetDriver } from '../target.ts';
 import type { Feature } from '../../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
-import { readUserConfig } from '../placeholders.ts';
-import { ALL_METHODS, makePlan } from '../plan.ts';
+import { readUserConfig } from '../shared/placeholders.ts';
+import { ALL_METHODS, makePlan } from '../shared/plan.ts';
 import type { Policies } from '../../model/policies.ts';
-import { timeoutOverTries } from '../features.ts';
+import { timeoutOverTries } from '../shared/rules.ts';
 
 const require = createRequire(import.meta.url);
 
-export const KONG_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
-  'auth.apiKey',
-  'auth.basic',
-  'auth.bearer',
-  'rateLimit.consumer',
-  'rateLimit.ip',
-  'rateLimit.global',
-  'canary.weights',
-  'contract',
-  'transform.headers',
-  'timeout.request',
-]);
-
-export const KONG_IMAGE = 'kong:3.9';
-
-/** Why a retry on 5xx is not supported on Kong. */
-const KONG_NO_5XX_RETRY = 'Kong retries only connection failures and timeouts, never an HTTP 5xx answer';
 const MAIN_FILE = 'kong.yml';
 const CONF_FILE = 'kong.conf';
 /** Kong target weights are 0..65535. */
@@ -92,11 +75,6 @@ function conf(input: RenderInput, mainFile: string): string {
     'anonymous_reports = off',
     '',
   ].join('\n');
-}
-
-function binaryOf(driver: unknown): string {
-  const b = (driver as { binary?: unknown } | undefined)?.binary;
-  return typeof b === 'string' ? b : 'kong';
 }
 
 function commands(bin: string, workdir: string, mainFile: string) {
@@ -208,7 +186,7 @@ export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
   return { doc, notes };
 }
 
-export function renderKong(input: RenderInput, bin = 'kong'): RenderedConfig {
+export function renderKong(input: RenderInput, bin: string): RenderedConfig {
   const { doc, notes } = renderKongDoc(input);
   const problems = validateKongConfig(doc);
   if (problems.length) throw new Error(`internal: rendered Kong config breaks the declarative schema: ${problems[0].path}: ${problems[0].message}`);
@@ -231,7 +209,7 @@ export function renderKong(input: RenderInput, bin = 'kong'): RenderedConfig {
  * is pointed at the mock replicas. A Kong upstream's targets map onto the
  * suite upstream's versions in order, keeping their weights.
  */
-export function kongFromUserConfig(input: RenderInput, configFile: string, bin = 'kong'): RenderedConfig & { sourceFile: string } {
+export function kongFromUserConfig(input: RenderInput, configFile: string, bin: string): RenderedConfig & { sourceFile: string } {
   const text = readUserConfig(input, configFile, 'Kong declarative').content;
   let doc: J;
   try {
@@ -286,32 +264,3 @@ export function kongFromUserConfig(input: RenderInput, configFile: string, bin =
     sourceFile: configFile,
   };
 }
-
-/** Kong has one read_timeout per service, for every method: a per-try timeout shorter than the request timeout cuts the single try of methods that are not retried. */
-function kongOneReadTimeout(policies: Policies): Partial<Record<keyof Policies, string>> {
-  const t = policies.timeout;
-  const r = policies.retry;
-  if (!t || !r || r.perTryTimeoutMs === undefined || r.perTryTimeoutMs >= t.requestMs || ALL_METHODS.every((m) => r.methods.includes(m))) return {};
-  return { timeout: `Kong has one read_timeout per service for every method: the ${r.perTryTimeoutMs} ms per try of retried ${r.methods.join(', ')} would cut the single try of other methods before the ${t.requestMs} ms request timeout` };
-}
-
-export const kongTarget: TargetDriver = {
-  name: 'kong',
-  binary: 'kong',
-  installHint: `Kong runs here only as a container: --runtime container with image ${KONG_IMAGE} (or your own via --image / targets.kong.image)`,
-  features: KONG_FEATURES,
-  cannotRender: (policies) => ({ ...timeoutOverTries(policies, 'Kong', policies.retry?.perTryTimeoutMs ?? policies.timeout?.requestMs, policies.retry?.attempts ?? 0), ...kongOneReadTimeout(policies) }),
-  unsupportedBecause: {
-    'retry.status': KONG_NO_5XX_RETRY,
-    'retry.methods': KONG_NO_5XX_RETRY,
-    'retry.perTryTimeout': KONG_NO_5XX_RETRY,
-    'fault.abort': 'Kong has no header-matched abort (request-termination triggers on a header\'s presence only)',
-    'fault.delay': 'Kong has no delay injection',
-  },
-  render(input: RenderInput): RenderedConfig {
-    return renderKong(input, binaryOf(this));
-  },
-  fromUserConfig(input: RenderInput, configFile: string): RenderedConfig {
-    return kongFromUserConfig(input, configFile, binaryOf(this));
-  },
-};

@@ -5,10 +5,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NGINX_FEATURES, NGINX_RETRY_STATUSES, retryStatusesBeyond } from '../features.ts';
-import { readUserConfig } from '../placeholders.ts';
-import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../plan.ts';
-import type { TargetDriver } from '../target.ts';
+import { readUserConfig } from '../shared/placeholders.ts';
+import { NGINX_RETRY_STATUSES } from './features.ts';
+import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../shared/plan.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { escapeRegExp } from '../../util/regex.ts';
 
@@ -56,11 +55,6 @@ function ms(n: number): string {
   return `${Math.max(1, Math.round(n))}ms`;
 }
 
-function binaryOf(driver: unknown): string {
-  const b = (driver as { binary?: unknown } | undefined)?.binary;
-  return typeof b === 'string' ? b : 'nginx';
-}
-
 function commands(bin: string, workdir: string, mainFile: string, extraGlobal?: string) {
   const base = ['-p', `${workdir}/`, '-c', path.join(workdir, mainFile), '-e', path.join(workdir, 'error.log')];
   const g = extraGlobal ? ['-g', extraGlobal] : [];
@@ -70,7 +64,7 @@ function commands(bin: string, workdir: string, mainFile: string, extraGlobal?: 
   };
 }
 
-export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
+export function renderNginx(input: RenderInput, bin: string): RenderedConfig {
   const plan = makePlan(input, WEIGHT_CAP, 'nginx');
   const w = input.workdir;
   const files: Record<string, string> = {};
@@ -324,7 +318,7 @@ export function renderNginx(input: RenderInput, bin = 'nginx'): RenderedConfig {
   return { target: 'nginx', mainFile: MAIN_FILE, files, ...commands(bin, w, MAIN_FILE) };
 }
 
-export function nginxFromUserConfig(input: RenderInput, configFile: string, bin = 'nginx'): RenderedConfig & { sourceFile: string } {
+export function nginxFromUserConfig(input: RenderInput, configFile: string, bin: string): RenderedConfig & { sourceFile: string } {
   const { content, mainFile } = readUserConfig(input, configFile, 'nginx');
   const uncommented = content.replace(/#.*$/gm, '');
   const globals: string[] = [];
@@ -338,21 +332,3 @@ export function nginxFromUserConfig(input: RenderInput, configFile: string, bin 
     sourceFile: configFile,
   };
 }
-
-export const nginxTarget: TargetDriver = {
-  name: 'nginx',
-  binary: 'nginx',
-  installHint: 'apt-get install nginx-light libnginx-mod-http-js',
-  features: NGINX_FEATURES,
-  cannotRender: (policies) => ({
-    ...retryStatusesBeyond(policies, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"),
-    // proxy_set_header values are expanded: a '$' would read a variable, and nginx has no escape for it.
-    ...(Object.values(policies.transform?.setHeaders ?? {}).some((v) => v.includes('$')) ? { transform: "nginx's proxy_set_header cannot send a literal '$' (values are expanded)" } : {}),
-  }),
-  render(input: RenderInput): RenderedConfig {
-    return renderNginx(input, binaryOf(this));
-  },
-  fromUserConfig(input: RenderInput, configFile: string): RenderedConfig {
-    return nginxFromUserConfig(input, configFile, binaryOf(this));
-  },
-};

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../model/errors.ts';
+import { InputError } from '../../model/errors.ts';
 import { applyPlaceholders, placeholderValues } from './placeholders.ts';
-import { exampleInput } from './testing.ts';
+import { exampleInput } from '../../testing/examples.ts';
 
 describe('placeholders', () => {
   const input = exampleInput('/tmp/wd', { host: '127.0.0.1', port: 4321 });

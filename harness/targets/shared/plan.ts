@@ -4,14 +4,14 @@
 
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InputError } from '../model/errors.ts';
-import type { HttpMethod, Operation, SecurityScheme } from '../model/spec.ts';
-import type { Consumer } from '../model/suite.ts';
-import type { RetryPolicy } from '../checks/retry/policy.ts';
-import type { RateLimitPolicy } from '../checks/rate-limit/policy.ts';
-import type { JwtSettings } from '../checks/auth/policy.ts';
-import type { Endpoint } from '../model/upstream.ts';
-import type { RenderInput } from '../model/target.ts';
+import { InputError } from '../../model/errors.ts';
+import type { HttpMethod, Operation, SecurityScheme } from '../../model/spec.ts';
+import type { Consumer } from '../../model/suite.ts';
+import type { RetryPolicy } from '../../checks/retry/policy.ts';
+import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';
+import type { JwtSettings } from '../../checks/auth/policy.ts';
+import type { Endpoint } from '../../model/upstream.ts';
+import type { RenderInput } from '../../model/target.ts';
 
 export interface OpPlan {
   op: Operation;

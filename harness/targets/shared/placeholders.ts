@@ -3,8 +3,8 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../model/errors.ts';
-import type { RenderInput } from '../model/target.ts';
+import { InputError } from '../../model/errors.ts';
+import type { RenderInput } from '../../model/target.ts';
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 

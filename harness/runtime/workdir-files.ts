@@ -1,0 +1,19 @@
+// Writing a rendered config's files into the proxy's private workdir: the
+// same for a process and for a container (which bind-mounts the workdir).
+
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../model/errors.ts';
+import type { RenderedConfig } from '../model/target.ts';
+
+export function writeConfigFiles(config: RenderedConfig, workdir: string): void {
+  mkdirSync(workdir, { recursive: true });
+  // nginx workers run as nobody when started by root: they must read the workdir.
+  chmodSync(workdir, 0o755);
+  for (const [rel, content] of Object.entries(config.files)) {
+    const file = path.resolve(workdir, rel);
+    if (!file.startsWith(path.resolve(workdir) + path.sep)) throw new InputError(rel, undefined, `file escapes the workdir ${workdir}`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content, { mode: 0o644 });
+  }
+}

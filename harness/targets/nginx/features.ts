@@ -1,0 +1,23 @@
+// What a rendered nginx config expresses, and what its directives accept.
+
+import type { Feature } from '../../model/features.ts';
+
+export const NGINX_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
+  'auth.apiKey',
+  'auth.basic',
+  'auth.bearer',
+  'rateLimit.consumer',
+  'rateLimit.ip',
+  'rateLimit.global',
+  'retry.status',
+  'retry.methods',
+  'retry.perTryTimeout',
+  'canary.weights',
+  'contract',
+  'fault.abort',
+  'transform.headers',
+  'timeout.request',
+]);
+
+/** Upstream statuses nginx's proxy_next_upstream can retry on (ngx_http_proxy_module, nginx 1.22). */
+export const NGINX_RETRY_STATUSES: ReadonlySet<number> = new Set([403, 404, 429, 500, 502, 503, 504]);
