@@ -20,11 +20,13 @@ demo: deps
 ifeq ($(CONTAINERS),1)
 test: deps containers
 	npx tsc --noEmit
+	npx tsx scripts/import-graph.ts
 	eval "$$(bash scripts/podman-setup.sh --env)" && PROXYPROOF_CONTAINER_TESTS=1 npx vitest run
 	npx playwright test
 else
 test: deps
 	npx tsc --noEmit
+	npx tsx scripts/import-graph.ts
 	npx vitest run
 	npx playwright test
 endif

@@ -24,13 +24,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadAll } from '../harness/run/run-suite.ts';
-import { startTargetFor } from '../harness/run/run-suite.ts';
+import { loadAll } from '../harness/run/inputs.ts';
+import { startTargetFor } from '../harness/run/start-target.ts';
 import { runEngine, type Model, type RequestTemplate } from '../harness/load/engine.ts';
 import { startMockProcess } from '../harness/load/mock-process.ts';
 import { accountingGap } from '../harness/model/load-report.ts';
 import { templatesFor } from '../harness/load/scenario.ts';
-import { REPO_ROOT } from '../harness/targets/testing.ts';
+import { REPO_ROOT } from '../harness/testing/examples.ts';
 import { processRuntime } from '../harness/runtime/process-runtime.ts';
 import { freePort } from '../harness/runtime/ports.ts';
 import type { Endpoint } from '../harness/model/upstream.ts';
@@ -218,7 +218,7 @@ async function staticUpstream(): Promise<{ endpoint: Endpoint } & AsyncDisposabl
 const suiteFile = join(REPO_ROOT, 'suites', 'petstore.suite.yaml');
 const [l] = await loadAll([suiteFile]);
 const templates = templatesFor(l.suite, l.spec, { name: 'bench', operations: { showPetById: 1 }, consumers: ['alice'] }, 1);
-await using mocks = await startMockProcess(suiteFile, 1);
+await using mocks = await startMockProcess(l.suite.spec, l.suite.upstreams, 1);
 await using fixed = values.upstream === 'static' ? await staticUpstream() : undefined;
 // Every upstream replica the proxies know, pointed at the static server (or the mocks as they are).
 const upstreams = fixed

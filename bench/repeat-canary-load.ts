@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { loadAll, startTargetFor } from '../harness/run/run-suite.ts';
+import { loadAll } from '../harness/run/inputs.ts';
+import { startTargetFor } from '../harness/run/start-target.ts';
 import { startMockProcess } from '../harness/load/mock-process.ts';
 import { canaryUnderLoad } from '../harness/load/policies.ts';
 
@@ -37,7 +38,7 @@ const file = join(dir, 'repeat.suite.yaml');
 writeFileSync(file, stringify(doc));
 try {
   const [l] = await loadAll([file]);
-  await using mocks = await startMockProcess(file, 1);
+  await using mocks = await startMockProcess(l.suite.spec, l.suite.upstreams, 1);
   await using started = await startTargetFor(l, l.suite.targets[0], mocks.endpoints);
   const url = new URL(started.proxy.baseUrl);
   const proxy = { host: url.hostname, port: Number(url.port) };

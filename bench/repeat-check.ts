@@ -48,7 +48,7 @@ const started = Date.now();
 const messages = new Map<string, number>();
 try {
   for (let i = 0; i < runs; i++) {
-    const { report } = await runSuites({ suites: [file], reportDir: join(dir, 'r'), runtime: 'process', seed: 1000 + i, checks: [values.check!], log: () => {} });
+    const { report } = await runSuites({ suites: [file], runtime: 'process', seed: 1000 + i, checks: [values.check!], log: () => {} });
     const r = report.results[0];
     if (r.status === 'failed') {
       failed++;

@@ -19,5 +19,6 @@ export type { Check, CheckContext } from './checks/check.ts';
 export { checks, checkNamed } from './checks/registry.ts';
 export * from './stats/sequential.ts';
 export type * from './model/result.ts';
-export { runSuites, validateSuites, renderSuite } from './run/run-suite.ts';
+export { runSuites } from './run/run-suite.ts';
+export { validateSuites, renderSuite } from './run/validate.ts';
 export { writeReports } from './report/write-reports.ts';

@@ -42,7 +42,7 @@ function byTarget(report: { results: CheckResult[] }, check: string): Record<str
 const TARGETS = ['haproxy', 'nginx'];
 
 async function run(file: string, dir: string, checks: string[]) {
-  return runSuites({ suites: [file], reportDir: join(dir, 'reports'), runtime: 'process', seed: 5, checks, log: () => {} });
+  return runSuites({ suites: [file], runtime: 'process', seed: 5, checks, log: () => {} });
 }
 
 describe('bookinfo expectations on HAProxy and nginx (rendered)', () => {

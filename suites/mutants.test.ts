@@ -41,7 +41,7 @@ describe('mutants', () => {
     it(`${m.target}: the ${m.check} check fails with ${m.code} on "${m.why}"`, { timeout: 90_000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pp-mutant-'));
       try {
-        const { report, exitCode } = await runSuites({ suites: [suiteWith(m, dir)], reportDir: join(dir, 'reports'), runtime: 'process', seed: 11, checks: [m.check], log: () => {} });
+        const { report, exitCode } = await runSuites({ suites: [suiteWith(m, dir)], runtime: 'process', seed: 11, checks: [m.check], log: () => {} });
         const r = report.results.find((x) => x.check === m.check)!;
         expect(r.status, r.message).toBe('failed');
         expect(r.failures?.map((f) => f.code), r.message).toContain(m.code);

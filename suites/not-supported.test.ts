@@ -47,7 +47,7 @@ describe('retry on a status the proxy cannot retry', () => {
     delete doc.load;
     const file = join(dir, 'ns.suite.yaml');
     writeFileSync(file, stringify(doc));
-    const { report, exitCode } = await runSuites({ suites: [file], reportDir: join(dir, 'r'), runtime: 'process', seed: 4, checks: ['retry', 'contract'], log: () => {} });
+    const { report, exitCode } = await runSuites({ suites: [file], runtime: 'process', seed: 4, checks: ['retry', 'contract'], log: () => {} });
     const retry = report.results.filter((r) => r.check === 'retry');
     expect(retry.map((r) => `${r.target}:${r.status}`).sort()).toEqual(['haproxy:notSupported', 'nginx:notSupported']);
     for (const r of retry) expect(r.message).toMatch(/cannot retry on 418 \(it takes /);

@@ -5,7 +5,10 @@ const runSuites = vi.fn();
 const validateSuites = vi.fn();
 const renderSuite = vi.fn();
 const startStandaloneMock = vi.fn();
-vi.mock('../run/run-suite.ts', () => ({ runSuites, validateSuites, renderSuite }));
+const writeReports = vi.fn();
+vi.mock('../run/run-suite.ts', () => ({ runSuites }));
+vi.mock('../run/validate.ts', () => ({ validateSuites, renderSuite }));
+vi.mock('../report/write-reports.ts', () => ({ writeReports }));
 vi.mock('../upstream/mock-upstream.ts', () => ({ startStandaloneMock }));
 
 const { main, helpText, VERSION } = await import('./main.ts');
@@ -85,22 +88,25 @@ describe('commands and exit codes', () => {
   it('run passes its options on and returns the run exit code', async () => {
     runSuites.mockImplementation(async (opts: { log: (l: string) => void }) => {
       opts.log('progress');
-      return { report: { summary, seed: 5 }, exitCode: 0 };
+      return { report: { summary, seed: 5 }, exitCode: 0, secrets: ['k'] };
     });
     const r = await cli('run', 'a.yaml', 'b.yaml', '--target', 'nginx', '--target', 'haproxy', '--seed', '5', '--report-dir', 'out');
     expect(r.code).toBe(0);
-    expect(runSuites).toHaveBeenCalledWith(expect.objectContaining({ suites: ['a.yaml', 'b.yaml'], targets: ['nginx', 'haproxy'], reportDir: 'out', seed: 5, runtime: 'process' }));
+    expect(runSuites).toHaveBeenCalledWith(expect.objectContaining({ suites: ['a.yaml', 'b.yaml'], targets: ['nginx', 'haproxy'], seed: 5, runtime: 'process' }));
+    // The command writes the report the run returned, redacting the run's secrets.
+    expect(writeReports).toHaveBeenCalledWith({ summary, seed: 5 }, 'out', ['k'], { baseline: undefined });
     expect(r.out).toBe('progress\n3 passed, 0 failed, 1 skipped, 1 not supported; seed 5; reports in out\n');
   });
 
   it('run defaults: reports/, random seed left to the runner', async () => {
-    runSuites.mockResolvedValue({ report: { summary, seed: 1 }, exitCode: 0 });
+    runSuites.mockResolvedValue({ report: { summary, seed: 1 }, exitCode: 0, secrets: [] });
     await cli('run', 'a.yaml');
-    expect(runSuites).toHaveBeenCalledWith(expect.objectContaining({ reportDir: 'reports', seed: undefined, targets: undefined }));
+    expect(runSuites).toHaveBeenCalledWith(expect.objectContaining({ seed: undefined, targets: undefined }));
+    expect(writeReports).toHaveBeenCalledWith({ summary, seed: 1 }, 'reports', [], { baseline: undefined });
   });
 
   it('failed checks: exit 1', async () => {
-    runSuites.mockResolvedValue({ report: { summary: { ...summary, failed: 2 }, seed: 1 }, exitCode: 1 });
+    runSuites.mockResolvedValue({ report: { summary: { ...summary, failed: 2 }, seed: 1 }, exitCode: 1, secrets: [] });
     expect((await cli('run', 'a.yaml')).code).toBe(1);
   });
 

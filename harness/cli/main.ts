@@ -2,25 +2,17 @@
 // stack. Exit codes: 0 ok, 1 checks failed, 2 bad input (flags, suites,
 // specs, configs), 3 environment (binary missing, port in use), 4 internal error.
 
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EnvironmentError, ExitCode, InputError, oneLine } from '../model/errors.ts';
 import { VERSION } from '../model/version.ts';
+import { COMMANDS, UsageError, type Flags, type Io } from './commands.ts';
+
+export type { Io, Output } from './commands.ts';
 
 export { VERSION };
 export const INTERNAL_ERROR = 4;
-
-export interface Output {
-  write(chunk: string): unknown;
-}
-
-export interface Io {
-  stdout: Output;
-  stderr: Output;
-  /** Resolves when the standalone mock should stop; default: SIGINT or SIGTERM. */
-  untilStopped?: () => Promise<void>;
-}
 
 /** The help text; the check names come from the registry. */
 export async function helpText(): Promise<string> {
@@ -69,9 +61,6 @@ Exit codes:
 `;
 }
 
-/** A usage problem: printed as "proxyproof: <what>", exit 2. */
-class UsageError extends Error {}
-
 const OPTIONS = {
   target: { type: 'string', multiple: true },
   check: { type: 'string', multiple: true },
@@ -90,16 +79,6 @@ const OPTIONS = {
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
-
-const ALLOWED: Record<string, OptionName[]> = {
-  run: ['target', 'check', 'report-dir', 'seed', 'runtime', 'image', 'baseline'],
-  doctor: [],
-  load: ['target', 'report-dir', 'seed', 'rate', 'connections', 'duration'],
-  k6: ['target', 'seed', 'run'],
-  validate: [],
-  render: ['target'],
-  mock: ['port', 'seed'],
-};
 
 function parse(argv: string[]) {
   try {
@@ -121,24 +100,7 @@ function parse(argv: string[]) {
   }
 }
 
-function integer(flag: string, value: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got '${value}'`);
-  }
-  return Number(value);
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
+const COMMAND_LIST = Object.keys(COMMANDS).join(', ');
 
 async function dispatch(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv);
@@ -151,123 +113,13 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return ExitCode.ok;
   }
-  if (!command) throw new UsageError('missing command (run, validate, render, mock, load, k6, doctor; see proxyproof --help)');
-  const allowed = ALLOWED[command];
-  if (!allowed) throw new UsageError(`unknown command '${command}' (run, validate, render, mock, load, k6, doctor; see proxyproof --help)`);
+  if (!command) throw new UsageError(`missing command (${COMMAND_LIST}; see proxyproof --help)`);
+  const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!spec) throw new UsageError(`unknown command '${command}' (${COMMAND_LIST}; see proxyproof --help)`);
   for (const key of Object.keys(values) as OptionName[]) {
-    if (values[key] !== undefined && !allowed.includes(key)) throw new UsageError(`${command} does not take --${key}`);
+    if (values[key] !== undefined && key !== 'help' && key !== 'version' && !(spec.flags as readonly string[]).includes(key)) throw new UsageError(`${command} does not take --${key}`);
   }
-
-  switch (command) {
-    case 'run': {
-      if (!args.length) throw new UsageError('run needs at least one suite file');
-      const seed = values.seed !== undefined ? integer('seed', values.seed, 0, 2 ** 32 - 1) : undefined;
-      const runtime = values.runtime ?? 'process';
-      if (runtime !== 'process' && runtime !== 'container') throw new UsageError(`--runtime must be process or container, got '${runtime}'`);
-      if (values.image !== undefined && runtime !== 'container') throw new UsageError('--image needs --runtime container');
-      const reportDir = values['report-dir'] ?? 'reports';
-      if (!reportDir) throw new UsageError('--report-dir needs a folder');
-      if (values.baseline === '') throw new UsageError('--baseline needs a report.json file');
-      if (values.baseline !== undefined && !existsSync(values.baseline)) throw new UsageError(`--baseline ${values.baseline}: no such file`);
-      const { checkNames } = await import('../checks/registry.ts');
-      for (const c of values.check ?? []) {
-        if (!checkNames.includes(c)) throw new UsageError(`--check ${c}: no such check (checks: ${checkNames.join(', ')})`);
-      }
-      const { runSuites } = await import('../run/run-suite.ts');
-      const { report, exitCode } = await runSuites({
-        suites: args,
-        targets: values.target,
-        checks: values.check,
-        reportDir,
-        seed,
-        runtime,
-        image: values.image,
-        baseline: values.baseline,
-        log: (line) => io.stdout.write(`${line}\n`),
-      });
-      const s = report.summary;
-      io.stdout.write(`${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.notSupported} not supported; seed ${report.seed}; reports in ${reportDir}\n`);
-      return exitCode;
-    }
-    case 'validate': {
-      if (!args.length) throw new UsageError('validate needs at least one suite file');
-      const { validateSuites } = await import('../run/run-suite.ts');
-      for (const line of await validateSuites(args)) io.stdout.write(`${line}\n`);
-      return ExitCode.ok;
-    }
-    case 'render': {
-      if (args.length !== 1) throw new UsageError(args.length ? 'render takes exactly one suite file' : 'render needs a suite file');
-      const targets = values.target ?? [];
-      if (targets.length !== 1) throw new UsageError('render needs exactly one --target name');
-      const { renderSuite } = await import('../run/run-suite.ts');
-      const text = await renderSuite(args[0], targets[0]);
-      io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      return ExitCode.ok;
-    }
-    case 'load': {
-      if (!args.length) throw new UsageError('load needs at least one suite file');
-      if (values.rate !== undefined && values.connections !== undefined) throw new UsageError('give --rate or --connections, not both');
-      const seed = values.seed !== undefined ? integer('seed', values.seed, 0, 2 ** 32 - 1) : undefined;
-      const rate = values.rate !== undefined ? integer('rate', values.rate, 1, 1_000_000) : undefined;
-      const connections = values.connections !== undefined ? integer('connections', values.connections, 1, 10_000) : undefined;
-      let durationMs: number | undefined;
-      if (values.duration !== undefined) {
-        const { parseDuration } = await import('../model/duration.ts');
-        durationMs = parseDuration(values.duration);
-        // Bounded: every load loop ends by itself.
-        if (durationMs === undefined || durationMs <= 0 || durationMs > 3_600_000) throw new UsageError(`--duration must be a duration from 1ms to 1h such as 30s, got '${values.duration}'`);
-      }
-      const reportDir = values['report-dir'] ?? 'reports';
-      if (!reportDir) throw new UsageError('--report-dir needs a folder');
-      const { runLoadSuites } = await import('../load/run-load.ts');
-      const stream = io.stdout as Io['stdout'] & { isTTY?: boolean };
-      const { report, exitCode } = await runLoadSuites({
-        suites: args,
-        targets: values.target,
-        reportDir,
-        seed,
-        rate,
-        connections,
-        durationMs,
-        log: (line) => io.stdout.write(`${line}\n`),
-        progress: { write: (c: string) => io.stdout.write(c), isTTY: stream.isTTY === true },
-      });
-      const s = report.summary;
-      io.stdout.write(`${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.notSupported} not supported; reports in ${reportDir}\n`);
-      return exitCode;
-    }
-    case 'k6': {
-      if (args.length !== 1) throw new UsageError(args.length ? 'k6 takes exactly one suite file' : 'k6 needs a suite file');
-      if ((values.target?.length ?? 0) > 1) throw new UsageError('k6 takes at most one --target');
-      const seed = values.seed !== undefined ? integer('seed', values.seed, 0, 2 ** 32 - 1) : 1;
-      const { k6Command } = await import('../load/k6-run.ts');
-      return k6Command({ suite: args[0], target: values.target?.[0], seed, run: values.run === true, io });
-    }
-    case 'doctor': {
-      if (args.length) throw new UsageError('doctor takes no arguments');
-      const { doctor } = await import('../runtime/doctor.ts');
-      const report = await doctor();
-      io.stdout.write(report.text);
-      return report.ok ? ExitCode.ok : ExitCode.environment;
-    }
-    case 'mock': {
-      if (args.length !== 1) throw new UsageError(args.length ? 'mock takes exactly one spec file' : 'mock needs a spec file');
-      if (values.port === undefined) throw new UsageError('mock needs --port N');
-      const port = integer('port', values.port, 0, 65535);
-      const seed = values.seed !== undefined ? integer('seed', values.seed, 0, 2 ** 32 - 1) : 1;
-      const { startStandaloneMock } = await import('../upstream/mock-upstream.ts');
-      const mock = await startStandaloneMock(args[0], port, seed);
-      const at = mock.endpoints.mock.v1[0];
-      io.stdout.write(`mock for ${args[0]} listening on http://${at.host}:${at.port} (seed ${seed}); admin under /__proxyproof/; Ctrl-C to stop\n`);
-      try {
-        await (io.untilStopped ?? waitForSignal)();
-      } finally {
-        await mock.close();
-      }
-      return ExitCode.ok;
-    }
-  }
-  return ExitCode.ok;
+  return spec.run(args, values as Flags, io);
 }
 
 /** Run the CLI; returns the exit code. Never throws, never prints a stack. */

@@ -6,8 +6,7 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../testing/examples.ts';
-import { loadSuite } from '../suite/load-suite.ts';
+import { exampleSuite } from '../testing/examples.ts';
 import { loadSpec } from '../spec/load-spec.ts';
 import { arrivals, runEngine } from './engine.ts';
 import { startMockProcess, type MockProcess } from './mock-process.ts';
@@ -40,10 +39,9 @@ describe('engine against the mock upstreams', () => {
   let templates: RequestTemplate[];
   let endpoint: { host: string; port: number };
   beforeAll(async () => {
-    const file = join(REPO_ROOT, 'suites', 'petstore.suite.yaml');
-    const suite = await loadSuite(file);
+    const suite = exampleSuite();
     const spec = await loadSpec(suite.spec);
-    mocks = await startMockProcess(file, 7);
+    mocks = await startMockProcess(suite.spec, suite.upstreams, 7);
     endpoint = mocks.endpoints.petstore.v1[0];
     templates = templatesFor(suite, spec, { name: 't', operations: { showPetById: 1 }, consumers: ['alice'] }, 7);
   });

@@ -5,6 +5,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { UpstreamSpec } from '../model/suite.ts';
 import type { FaultProgram, Endpoint } from '../model/upstream.ts';
 
 type Msg =
@@ -29,8 +30,9 @@ export interface MockProcess extends AsyncDisposable {
 
 const CHILD_FLAG = '--proxyproof-mock-child';
 
-export async function startMockProcess(suiteFile: string, seed: number): Promise<MockProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, suiteFile, String(seed)], {
+/** Mocks for the spec's operations, one server per upstream x version x replica, in a child process. */
+export async function startMockProcess(specFile: string, upstreams: UpstreamSpec[], seed: number): Promise<MockProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, specFile, JSON.stringify(upstreams), String(seed)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -83,15 +85,13 @@ export async function startMockProcess(suiteFile: string, seed: number): Promise
   };
 }
 
-async function childMain(suiteFile: string, seed: number): Promise<void> {
-  const { loadSuite } = await import('../suite/load-suite.ts');
+async function childMain(specFile: string, upstreams: UpstreamSpec[], seed: number): Promise<void> {
   const { loadSpec } = await import('../spec/load-spec.ts');
   const { startMockFleet } = await import('../upstream/mock-upstream.ts');
   try {
-    const suite = await loadSuite(suiteFile);
-    const spec = await loadSpec(suite.spec);
-    const fleet = await startMockFleet(spec, suite.upstreams, { seed, record: false });
-    const operations = Object.fromEntries(suite.upstreams.map((u) => [u.name, fleet.operationsOf(u.name).map((o) => o.id)]));
+    const spec = await loadSpec(specFile);
+    const fleet = await startMockFleet(spec, upstreams, { seed, record: false });
+    const operations = Object.fromEntries(upstreams.map((u) => [u.name, fleet.operationsOf(u.name).map((o) => o.id)]));
     process.on('message', async (m: Msg & { id: number }) => {
       if (m.type === 'stall') fleet.faults.stall(m.ms);
       else if (m.type === 'share') fleet.faults.setShare(m.share, m.program);
@@ -113,4 +113,4 @@ async function childMain(suiteFile: string, seed: number): Promise<void> {
   }
 }
 
-if (process.argv[2] === CHILD_FLAG && process.send) void childMain(process.argv[3], Number(process.argv[4]));
+if (process.argv[2] === CHILD_FLAG && process.send) void childMain(process.argv[3], JSON.parse(process.argv[4]) as UpstreamSpec[], Number(process.argv[5]));

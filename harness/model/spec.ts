@@ -2,6 +2,9 @@
 // 2.0, 3.0 and 3.1 documents all load into this shape (see load-spec.ts).
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'PATCH' | 'TRACE';
+
+/** Every method an OpenAPI path item can hold, in the spec's order. */
+export const ALL_METHODS: readonly HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 export type OpenApiVersion = '2.0' | '3.0' | '3.1';
 
 /** A JSON Schema as ajv reads it (already converted from the spec's dialect). */

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ALL_METHODS, importIstio, ISTIO_DEFAULT_RETRY, retryOnStatuses } from './import-istio.ts';
+import { importIstio, retryOnStatuses } from './import-istio.ts';
+import { ALL_METHODS } from '../model/spec.ts';
+import { ISTIO_DEFAULT_RETRY } from '../targets/envoy/istio.ts';
 import { importAll } from './import.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

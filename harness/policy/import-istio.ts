@@ -32,20 +32,12 @@
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../model/errors.ts';
-import type { HttpMethod } from '../model/spec.ts';
+import { ALL_METHODS, type HttpMethod } from '../model/spec.ts';
 import type { FaultRule } from '../checks/fault/policy.ts';
 import type { CanaryPolicy } from '../checks/canary/policy.ts';
 import type { RetryPolicy } from '../checks/retry/policy.ts';
+import { ISTIO_DEFAULT_RETRY } from '../targets/envoy/istio.ts';
 import { arr, emptyResult, num, obj, protoDurationMs, shortHost, str, type ImportContext, type ImportNote, type ImportResult, type Obj } from './types.ts';
-
-export const ALL_METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
-
-/** istiod's default retry policy, applied to every HTTP route whose VirtualService has no `retries`. */
-export const ISTIO_DEFAULT_RETRY = {
-  attempts: 2,
-  retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
-  retriableStatusCodes: [503],
-} as const;
 
 /** Default canary tolerance for imported weights (absolute, on each share). */
 export const IMPORTED_CANARY_TOLERANCE = 0.05;

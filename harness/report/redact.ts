@@ -3,7 +3,6 @@
 // credentials whoever they belong to: Authorization values, API-key headers
 // and query parameters, cookies and JWT-shaped strings.
 
-import type { Suite } from '../model/suite.ts';
 import { escapeRegExp } from '../util/regex.ts';
 
 export const REDACTED = '[REDACTED]';
@@ -83,19 +82,3 @@ export function redactDeep<T>(value: T, redactor: Redactor): T {
   return walk(value) as T;
 }
 
-/** Every credential a suite holds: keys, tokens, passwords, basic-auth pairs in base64, JWT secrets. */
-export function secretsOf(suite: Suite): string[] {
-  const out: string[] = [];
-  for (const c of suite.consumers) {
-    const cred = c.credential;
-    if (cred.kind === 'apiKey') out.push(cred.key);
-    else if (cred.kind === 'bearer') out.push(cred.token);
-    else {
-      out.push(cred.password, `${cred.user}:${cred.password}`);
-      out.push(Buffer.from(`${cred.user}:${cred.password}`, 'utf8').toString('base64'));
-    }
-  }
-  const secret = suite.policies.auth?.jwt?.secret;
-  if (secret) out.push(secret);
-  return out.filter((s) => s.length > 0);
-}

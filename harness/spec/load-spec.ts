@@ -24,10 +24,10 @@ import type {
   SecurityScheme,
   Spec,
 } from '../model/spec.ts';
+import { ALL_METHODS } from '../model/spec.ts';
 
 type Obj = Record<string, unknown>;
 
-const METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 
 /** Formats ajv-formats knows; others are dropped from the converted schemas (annotations only). */
 export const KNOWN_FORMATS = new Set([
@@ -495,7 +495,7 @@ class Builder {
       const itemPtr = `#/paths/${escapePointer(p)}`;
       const item = this.deref(rawItem, itemPtr);
       if (!isObj(item)) continue;
-      for (const m of METHODS) {
+      for (const m of ALL_METHODS) {
         const raw = item[m.toLowerCase()];
         if (!isObj(raw)) continue;
         ops.push(this.operation(basePath, p, m, item, raw, `${itemPtr}/${m.toLowerCase()}`));

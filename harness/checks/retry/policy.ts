@@ -1,7 +1,7 @@
 // policies.retry: a failed try with one of the given statuses (or a try
 // slower than perTryTimeout) is retried `attempts` times, for the given methods only.
 
-import type { HttpMethod } from '../../model/spec.ts';
+import { ALL_METHODS, type HttpMethod } from '../../model/spec.ts';
 import type { PolicySection } from '../check.ts';
 
 export interface RetryPolicy {
@@ -40,7 +40,7 @@ export const retrySection: PolicySection<'retry'> = {
         type: 'array',
         minItems: 1,
         uniqueItems: true,
-        items: { type: 'string', enum: ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] },
+        items: { type: 'string', enum: [...ALL_METHODS] },
       },
       perTryTimeout: { $ref: '#/definitions/duration', description: 'Time allowed for each try, e.g. 500ms.' },
     },

@@ -27,7 +27,7 @@ import type { Feature } from '../../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
 import { integerWeights, makePlan, type Plan } from '../shared/plan.ts';
-import { ISTIO_DEFAULT_RETRY } from '../../policy/import-istio.ts';
+import { ISTIO_DEFAULT_RETRY } from './istio.ts';
 import { validateEnvoyBootstrap } from './validate.ts';
 
 /** Request transformation on the virtual host: headers set (overwriting the client's; % is a command operator, so doubled) and removed. */

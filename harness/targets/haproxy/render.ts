@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { HAPROXY_RETRY_STATUSES } from './features.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
-import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../shared/plan.ts';
+import { makePlan, retryAfterSeconds, type Plan } from '../shared/plan.ts';
+import { ALL_METHODS } from '../../model/spec.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 
 const MAIN_FILE = 'haproxy.cfg';

@@ -4,7 +4,7 @@
 import type { Feature } from '../../model/features.ts';
 import type { Policies, PolicyName } from '../../model/policies.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
-import { ALL_METHODS } from '../shared/plan.ts';
+import { ALL_METHODS } from '../../model/spec.ts';
 import { timeoutOverTries } from '../shared/rules.ts';
 import { lastLineComplaint, type TargetDriver } from '../target.ts';
 import { kongFromUserConfig, renderKong } from './render.ts';

@@ -32,7 +32,8 @@ import type { TargetDriver } from '../target.ts';
 import type { Feature } from '../../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
-import { ALL_METHODS, makePlan } from '../shared/plan.ts';
+import { makePlan } from '../shared/plan.ts';
+import { ALL_METHODS } from '../../model/spec.ts';
 import type { Policies } from '../../model/policies.ts';
 import { timeoutOverTries } from '../shared/rules.ts';
 

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readUserConfig } from '../shared/placeholders.ts';
 import { NGINX_RETRY_STATUSES } from './features.ts';
-import { makePlan, retryAfterSeconds, ALL_METHODS, type Plan } from '../shared/plan.ts';
+import { makePlan, retryAfterSeconds, type Plan } from '../shared/plan.ts';
+import { ALL_METHODS } from '../../model/spec.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { escapeRegExp } from '../../util/regex.ts';
 

@@ -206,8 +206,6 @@ export function balanceFor(input: RenderInput, target: string): 'roundrobin' | '
   return input.suite.targets.find((t) => t.name === target)?.balance ?? 'roundrobin';
 }
 
-export const ALL_METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
-
 /** Seconds, rounded up, for Retry-After. */
 export function retryAfterSeconds(windowMs: number): number {
   return Math.max(1, Math.ceil(windowMs / 1000));

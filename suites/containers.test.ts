@@ -1,8 +1,8 @@
-// The container runtime. Pure parts always run; the real ones (Podman or
-// Docker, images from scripts/build-images.sh) only with
-// PROXYPROOF_CONTAINER_TESTS=1 and an engine:
+// The container runtime on a real engine (Podman or Docker, images from
+// scripts/build-images.sh), with PROXYPROOF_CONTAINER_TESTS=1 (make test sets it):
 //   bash scripts/podman-setup.sh && bash scripts/build-images.sh
-//   eval "$(bash scripts/podman-setup.sh --env)"; PROXYPROOF_CONTAINER_TESTS=1 npx vitest run harness/runtime/container-runtime.test.ts
+//   eval "$(bash scripts/podman-setup.sh --env)"; PROXYPROOF_CONTAINER_TESTS=1 npx vitest run suites/containers.test.ts
+// Its pure parts are tested in harness/runtime/engine.test.ts.
 // They prove: the example suites give the same verdicts in containers as in
 // processes; no container is left after pass, failure, SIGINT and SIGTERM; a
 // container left by kill -9 is swept by the next run; Kong and Envoy without
@@ -13,40 +13,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSuites } from '../run/run-suite.ts';
-import { containersOfRun, resolveImage, sweepStale } from './containers.ts';
-import { candidateSockets, detectEngine, useEngine, type Engine } from './engine.ts';
-import { imageSkipReason, type ContainerPlan } from './container-run.ts';
-import { REPO_ROOT } from '../testing/examples.ts';
-
-describe('engine detection and skip reasons (pure)', () => {
-  it('DOCKER_HOST wins; else the usual sockets, then the project socket', () => {
-    expect(candidateSockets({ DOCKER_HOST: 'unix:///x.sock' }, '/w')).toEqual([{ socket: '/x.sock', source: 'DOCKER_HOST' }]);
-    const sockets = candidateSockets({ XDG_RUNTIME_DIR: '/run/user/1' }, '/w').map((c) => c.socket);
-    expect(sockets).toEqual(['/var/run/docker.sock', '/run/podman/podman.sock', '/run/user/1/podman/podman.sock', '/run/user/1/docker.sock', '/w/.podman/podman.sock']);
-  });
-  it('a missing Kong image reads "skipped: image kong:3.x not available"', () => {
-    const plan: ContainerPlan = {
-      engine: { socket: '/s', source: 'x', name: 'Podman Engine 4.3.1' },
-      runId: 'r',
-      swept: [],
-      images: new Map([['s/kong', { image: 'kong:3.9', available: false, tried: ['kong:3.9'] }], ['s/haproxy', { image: 'h', available: true, tried: ['h'] }]]),
-    };
-    expect(imageSkipReason(plan, 's', 'kong')).toMatch(/^skipped: image kong:3\.x not available/);
-    expect(imageSkipReason(plan, 's', 'haproxy')).toBeUndefined();
-  });
-});
-
-describe('proxyproof doctor', () => {
-  it('without an engine: says what it tried and the fix, exit code 3 material', async () => {
-    const { doctor } = await import('./doctor.ts');
-    const r = await doctor({ DOCKER_HOST: 'unix:///nonexistent/proxyproof.sock' });
-    expect(r.ok).toBe(false);
-    expect(r.text).toMatch(/engine {3}missing/);
-    expect(r.text).toMatch(/tried \/nonexistent\/proxyproof.sock \(DOCKER_HOST\): no such socket/);
-    expect(r.text).toMatch(/fix: .*scripts\/podman-setup.sh/);
-  });
-});
+import { runSuites } from '../harness/run/run-suite.ts';
+import { containersOfRun, resolveImage, sweepStale } from '../harness/runtime/containers.ts';
+import { detectEngine, useEngine, type Engine } from '../harness/runtime/engine.ts';
+import { REPO_ROOT } from '../harness/testing/examples.ts';
 
 const enabled = process.env.PROXYPROOF_CONTAINER_TESTS === '1';
 const engine: Engine | undefined = enabled ? (await detectEngine()).engine : undefined;
@@ -95,8 +65,8 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
       const dir = mkdtempSync(join(tmpdir(), 'pp-ct-'));
       try {
         const logs: string[] = [];
-        const proc = await runSuites({ suites: [join(suitesDir, f)], reportDir: join(dir, 'p'), runtime: 'process', seed: 9, log: () => {} });
-        const cont = await runSuites({ suites: [join(suitesDir, f)], reportDir: join(dir, 'c'), runtime: 'container', seed: 9, log: (l) => logs.push(l) });
+        const proc = await runSuites({ suites: [join(suitesDir, f)], runtime: 'process', seed: 9, log: () => {} });
+        const cont = await runSuites({ suites: [join(suitesDir, f)], runtime: 'container', seed: 9, log: (l) => logs.push(l) });
         expect(verdicts(cont.report)).toEqual(verdicts(proc.report));
         expect(cont.exitCode).toBe(proc.exitCode);
         for (const t of cont.report.targets) {
@@ -123,7 +93,7 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
       const file = join(dir, 'mutant.suite.yaml');
       writeFileSync(file, stringify(doc));
       const logs: string[] = [];
-      const { exitCode, report } = await runSuites({ suites: [file], reportDir: join(dir, 'r'), runtime: 'container', seed: 1, checks: ['fault'], log: (l) => logs.push(l) });
+      const { exitCode, report } = await runSuites({ suites: [file], runtime: 'container', seed: 1, checks: ['fault'], log: (l) => logs.push(l) });
       expect(exitCode).toBe(1);
       expect(report.results[0].status).toBe('failed');
       expect(report.targets[0].log).toMatch(/Configuration file is valid|GET \/ratings/);
@@ -154,7 +124,7 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
   });
 
   it('doctor names the engine and says, per target, the image found or exactly which is missing', async () => {
-    const { doctor } = await import('./doctor.ts');
+    const { doctor } = await import('../harness/runtime/doctor.ts');
     const r = await doctor();
     expect(r.ok).toBe(true);
     expect(r.text).toMatch(/engine {3}found: /);
@@ -169,7 +139,7 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
     const dir = mkdtempSync(join(tmpdir(), 'pp-ct-'));
     try {
       const suites = readdirSync(join(suitesDir, 'containers')).map((f) => join(suitesDir, 'containers', f));
-      const { report } = await runSuites({ suites, reportDir: dir, runtime: 'container', seed: 2, log: () => {} });
+      const { report } = await runSuites({ suites, runtime: 'container', seed: 2, log: () => {} });
       const skipped: Record<string, RegExp> = { kong: /^skipped: image kong:3\.x not available/, envoy: /^skipped: image envoyproxy\/envoy:v1\.3x not available/ };
       for (const [target, why] of Object.entries(skipped)) {
         const rs = report.results.filter((r) => r.target === target);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSuite } from '../suite/load-suite.ts';
+import { loadSuite } from './load-suite.ts';
 import { REPO_ROOT } from '../testing/examples.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pp-from-'));

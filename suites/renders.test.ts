@@ -6,18 +6,18 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importIstio } from '../policy/import-istio.ts';
+import { importIstio } from '../harness/policy/import-istio.ts';
 import { parse } from 'yaml';
-import { loadSuite } from '../suite/load-suite.ts';
-import { loadSpec } from '../spec/load-spec.ts';
-import type { Suite } from '../model/suite.ts';
-import type { Endpoint } from '../model/upstream.ts';
-import type { RenderInput } from '../model/target.ts';
-import { renderEnvoyBootstrap } from './envoy/render.ts';
-import { validateEnvoyBootstrap } from './envoy/validate.ts';
-import { kongFromUserConfig, renderKong, renderKongDoc, validateKongConfig } from './kong/render.ts';
-import { getTarget } from './registry.ts';
-import { REPO_ROOT } from '../testing/examples.ts';
+import { loadSuite } from '../harness/suite/load-suite.ts';
+import { loadSpec } from '../harness/spec/load-spec.ts';
+import type { Suite } from '../harness/model/suite.ts';
+import type { Endpoint } from '../harness/model/upstream.ts';
+import type { RenderInput } from '../harness/model/target.ts';
+import { renderEnvoyBootstrap } from '../harness/targets/envoy/render.ts';
+import { validateEnvoyBootstrap } from '../harness/targets/envoy/validate.ts';
+import { kongFromUserConfig, renderKong, renderKongDoc, validateKongConfig } from '../harness/targets/kong/render.ts';
+import { getTarget } from '../harness/targets/registry.ts';
+import { REPO_ROOT } from '../harness/testing/examples.ts';
 
 const real = path.resolve(REPO_ROOT, 'fixtures', 'realdata');
 const update = process.env.PROXYPROOF_UPDATE_GOLDEN === '1';
@@ -188,7 +188,7 @@ describe(`configs from the real samples (${real}) validate`, () => {
   it('Envoy bootstraps rendered from every bookinfo VirtualService, the fault abort and the EnvoyFilter validate', async () => {
     const base = await inputFor(path.join(suitesDir, 'bookinfo-reviews.suite.yaml'));
     const bi = path.join(real, 'istio', 'bookinfo-networking');
-    const { importAll } = await import('../policy/import.ts');
+    const { importAll } = await import('../harness/policy/import.ts');
     const sets = [
       ...readdirSync(bi).filter((f) => /^virtual-service-(reviews|ratings)/.test(f)).map((f) => [path.join(bi, 'destination-rule-all.yaml'), path.join(bi, f)]),
       [path.join(real, 'istio', 'ratelimit', 'local-rate-limit-service.yaml')],

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runSuites } from '../run/run-suite.ts';
-import { loadSuite } from '../suite/load-suite.ts';
-import { secretsOf } from './redact.ts';
+import { main } from '../harness/cli/main.ts';
+import type { RunReport } from '../harness/model/result.ts';
+import { loadSuite } from '../harness/suite/load-suite.ts';
+import { secretsOf } from '../harness/suite/secrets.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
+const ROOT = join(import.meta.dirname, '..');
 const SUITES = ['suites/petstore.suite.yaml', 'suites/inventory-jwt.suite.yaml'];
 
 let root: string;
@@ -44,7 +45,11 @@ function encodings(secret: string): string[] {
 describe.each(SUITES)('secret scan of a real run of %s', (file) => {
   it('finds no credential in report.json, junit.xml or index.html', async () => {
     const dir = join(root, file.replace(/\W+/g, '-'));
-    const { report } = await runSuites({ suites: [join(ROOT, file)], reportDir: dir, runtime: 'process', seed: 3, checks: ['auth'], log: () => {} });
+    // Through the command, as a user runs it: the files it writes are what is scanned.
+    let out = '';
+    const code = await main(['run', join(ROOT, file), '--report-dir', dir, '--seed', '3', '--check', 'auth'], { stdout: { write: (c: string) => (out += c) }, stderr: { write: (c: string) => (out += c) } });
+    expect([0, 1], out).toContain(code);
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as RunReport;
     // the run did exercise the credentials: auth ran on every target
     const auth = report.results.filter((r) => r.check === 'auth');
     expect(auth.length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
-// `proxyproof k6 <suite> [--target name] [--run]`: print the exported k6
-// script, or (--run) start the mocks and the target and run the script with a
-// `k6` binary from PATH, folding k6's summary into report.json. k6 is AGPL and
+// `proxyproof k6 <suite> [--target name] [--run]`: the exported k6 script, or
+// (--run) the mocks and the target started and the script run with a `k6`
+// binary from PATH, k6's summary folded into the report. k6 is AGPL and
 // separate: it is called as a program, never bundled; absent, --run says so
 // (exit 3) and the printed script is still the way to run it elsewhere.
 
@@ -8,37 +8,39 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportK6 } from '../load/k6-export.ts';
+import { startMockProcess } from '../load/mock-process.ts';
 import { EnvironmentError, ExitCode, InputError } from '../model/errors.ts';
-import { loadAll, selectedTargets, startTargetFor } from '../run/run-suite.ts';
-import { binaryAvailable } from '../runtime/binaries.ts';
 import { finishReport, type CheckResult } from '../model/result.ts';
-import { writeReports } from '../report/write-reports.ts';
-import { secretsOf } from '../report/redact.ts';
-import { exportK6 } from './k6-export.ts';
-import { startMockProcess } from './mock-process.ts';
+import { binaryAvailable } from '../runtime/binaries.ts';
+import { secretsOf } from '../suite/secrets.ts';
+import { loadAll, selectedTargets } from './inputs.ts';
+import type { RunResult } from './run-suite.ts';
+import { startTargetFor } from './start-target.ts';
 
-export interface K6CommandOptions {
+export interface K6Options {
   suite: string;
   target?: string;
   seed: number;
-  run: boolean;
-  reportDir?: string;
-  io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } };
 }
 
 const INSTALL_HINT = 'install k6 from https://grafana.com/docs/k6/latest/set-up/install-k6/ and put it on PATH, or run the printed script where k6 is';
 
-export async function k6Command(o: K6CommandOptions): Promise<number> {
+async function prepare(o: K6Options) {
   const [l] = await loadAll([o.suite]);
-  const targets = selectedTargets(l.suite, o.target ? [o.target] : undefined);
-  if (o.target && !targets.length) throw new InputError(l.suite.file, 'targets', `has no target '${o.target}' (it has ${l.suite.targets.map((t) => t.name).join(', ')})`);
-  const target = targets[0];
+  const target = selectedTargets(l.suite, o.target ? [o.target] : undefined)[0];
   if (!l.suite.load?.scenarios.length) throw new InputError(l.suite.file, 'load', 'no load scenarios to export: add a load: section');
-  const exported = exportK6(l.suite, l.spec, { seed: o.seed, target: target?.name });
-  if (!o.run) {
-    o.io.stdout.write(exported.script);
-    return ExitCode.ok;
-  }
+  return { l, target, exported: exportK6(l.suite, l.spec, { seed: o.seed, target: target?.name }) };
+}
+
+/** The suite's load scenarios and thresholds as a k6 script. */
+export async function k6Script(o: K6Options): Promise<string> {
+  return (await prepare(o)).exported.script;
+}
+
+/** Run the script with k6 against the target in front of the mocks; k6 exits 99 when a threshold is crossed. */
+export async function runK6(o: K6Options): Promise<RunResult> {
+  const { l, target, exported } = await prepare(o);
   if (!(await binaryAvailable('k6'))) throw new EnvironmentError('k6 not found on PATH: proxyproof k6 --run calls the k6 program', INSTALL_HINT);
   if (!target) throw new InputError(l.suite.file, 'targets', 'names no target to run k6 against');
   const startedAt = new Date().toISOString();
@@ -47,7 +49,7 @@ export async function k6Command(o: K6CommandOptions): Promise<number> {
     const file = join(dir, 'script.js');
     const summaryFile = join(dir, 'summary.json');
     await writeFile(file, exported.script);
-    await using mocks = await startMockProcess(l.suite.file, o.seed);
+    await using mocks = await startMockProcess(l.suite.spec, l.suite.upstreams, o.seed);
     await using started = await startTargetFor(l, target, mocks.endpoints);
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn('k6', ['run', '--quiet', '--summary-export', summaryFile, '-e', `BASE_URL=${started.proxy.baseUrl}`, file], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -55,7 +57,6 @@ export async function k6Command(o: K6CommandOptions): Promise<number> {
       child.on('exit', (c) => resolve(c ?? 1));
     });
     const summary = JSON.parse(await readFile(summaryFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
-    // k6 exits 99 when a threshold is crossed.
     const result: CheckResult = {
       suite: l.suite.name,
       target: target.name,
@@ -73,8 +74,7 @@ export async function k6Command(o: K6CommandOptions): Promise<number> {
       targets: [{ suite: l.suite.name, target: target.name, runtime: 'process', mode: started.mode, config: started.config, log: started.proxy.logs().slice(-20_000) }],
       load: { version: 1, runs: [], policies: [], k6: summary },
     });
-    await writeReports(report, o.reportDir ?? 'reports', secretsOf(l.suite));
-    return code === 0 ? ExitCode.ok : ExitCode.checkFailed;
+    return { report, exitCode: code === 0 ? ExitCode.ok : ExitCode.checkFailed, secrets: secretsOf(l.suite) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,36 @@
+// One check against one started target: skipped when the suite sets no such
+// policy, notSupported when a rendered config cannot express it (a missing
+// feature, or a setting the target's directives do not take), and an
+// exception inside a check is that check's failure, not the run's.
+
+import type { Check, CheckContext } from '../checks/check.ts';
+import type { CheckOutcome, CheckResult } from '../model/result.ts';
+import type { TargetDriver } from '../targets/target.ts';
+
+/** Why a rendered config of this target cannot carry what the check needs, or undefined. */
+export function notSupportedBecause(check: Check, ctx: CheckContext, driver: TargetDriver): string | undefined {
+  const missing = check.features(ctx.policies, ctx.spec).filter((f) => !driver.features.has(f));
+  if (missing.length) {
+    const why = [...new Set(missing.map((f) => driver.unsupportedBecause?.[f]).filter(Boolean))];
+    return `${driver.name} cannot express ${missing.join(', ')}${why.length ? `: ${why.join('; ')}` : ''}`;
+  }
+  const cannot = driver.cannotRender?.(ctx.policies)[check.name];
+  return cannot ? `${driver.name}: ${cannot}` : undefined;
+}
+
+async function outcomeOf(check: Check, ctx: CheckContext, driver: TargetDriver, rendered: boolean): Promise<CheckOutcome> {
+  if (!ctx.policies[check.name]) return { status: 'skipped', message: `the suite sets no ${check.name} policy`, evidence: {} };
+  const why = rendered ? notSupportedBecause(check, ctx, driver) : undefined;
+  if (why) return { status: 'notSupported', message: why, evidence: {} };
+  try {
+    return await check.run(ctx);
+  } catch (err) {
+    return { status: 'failed', message: `${check.name} could not complete: ${(err as Error).message}`, evidence: {} };
+  }
+}
+
+export async function runCheck(check: Check, ctx: CheckContext, driver: TargetDriver, opts: { rendered: boolean; runtime: CheckResult['runtime'] }): Promise<CheckResult> {
+  const started = Date.now();
+  const outcome = await outcomeOf(check, ctx, driver, opts.rendered);
+  return { suite: ctx.suite.name, target: ctx.target, runtime: opts.runtime, check: check.name, durationMs: Date.now() - started, ...outcome };
+}
