@@ -19,6 +19,7 @@
 //
 // A benchmark, not a test: it prints figures and ratios, and asserts nothing.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -169,10 +170,10 @@ async function undiciLoop(url: string, t: RequestTemplate): Promise<Figure> {
     );
   };
   for (let k = 0; k < CONNS; k++) one();
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000);
   counting = true;
   const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  await sleep(SECONDS * 1000);
   counting = false;
   const elapsed = (performance.now() - t0) / 1000;
   stop = true;

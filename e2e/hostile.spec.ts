@@ -63,7 +63,8 @@ for (const variant of ['index.html', 'index-nocsp.html']) {
     await expect(page.locator('a[href^="javascript" i], [onerror], [onload], [onclick]')).toHaveCount(0);
     await expect(page.locator('style')).toHaveCount(1);
     const svgElements = await page.locator('svg *').evaluateAll((els) => [...new Set(els.map((e) => e.tagName))].sort());
-    expect(svgElements.every((t) => ['circle', 'g', 'line', 'path', 'polyline', 'rect', 'text', 'title'].includes(t))).toBe(true);
+    expect(svgElements.length, 'the hostile report draws charts').toBeGreaterThan(0);
+    expect(svgElements.filter((t) => !['circle', 'g', 'line', 'path', 'polyline', 'rect', 'text', 'title'].includes(t))).toEqual([]);
 
     // the payloads are there, as text
     const text = await page.locator('body').innerText();

@@ -5,11 +5,11 @@
 // rendered from them; each mutant under fixtures/haproxy/mutants-bookinfo/
 // (first line "# mutant: <check> — <what> [<code>]") is caught by its check.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../harness/testing/fixtures.ts';
 import { parse, stringify } from 'yaml';
 import { runSuites } from '../harness/run/run-suite.ts';
 import { mutantsIn } from '../harness/testing/mutants.ts';
@@ -52,83 +52,63 @@ describe('bookinfo expectations on HAProxy and nginx (rendered)', () => {
     ['virtual-service-reviews-50-v3.yaml', { v1: 50, v3: 50 }],
   ];
   for (const [vs, weights] of splits) {
-    it(`${vs}: the imported canary and Istio's default retry pass`, { timeout: 60_000 }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-'));
-      try {
-        const file = suiteWith(dir, 'split', (d) => {
-          d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, vs)];
-        });
-        const { report, exitCode } = await run(file, dir, ['canary', 'retry']);
-        const canary = byTarget(report, 'canary');
-        const retry = byTarget(report, 'retry');
-        expect(Object.keys(canary).sort()).toEqual(TARGETS.sort());
-        for (const t of TARGETS) {
-          expect(canary[t].status, `${t}: ${canary[t].message}`).toBe('passed');
-          for (const [v, w] of Object.entries(weights)) expect(canary[t].message).toMatch(new RegExp(`${v} [\\d.]+% \\(expected ${w}\\.0%\\)`));
-          expect(retry[t].status, `${t}: ${retry[t].message}`).toBe('passed');
-        }
-        expect(exitCode).toBe(0);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+    it(`${vs}: the imported canary and Istio's default retry pass`, { timeout: 60_000 }, async ({ tmp: dir }) => {
+      const file = suiteWith(dir, 'split', (d) => {
+        d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, vs)];
+      });
+      const { report, exitCode } = await run(file, dir, ['canary', 'retry']);
+      const canary = byTarget(report, 'canary');
+      const retry = byTarget(report, 'retry');
+      expect(Object.keys(canary).sort()).toEqual(TARGETS.sort());
+      for (const t of TARGETS) {
+        expect(canary[t].status, `${t}: ${canary[t].message}`).toBe('passed');
+        for (const [v, w] of Object.entries(weights)) expect(canary[t].message).toMatch(new RegExp(`${v} [\\d.]+% \\(expected ${w}\\.0%\\)`));
+        expect(retry[t].status, `${t}: ${retry[t].message}`).toBe('passed');
       }
+      expect(exitCode).toBe(0);
     });
   }
 
-  it('the retry VirtualService (attempts 3, gateway-error, perTryTimeout 2s) passes', { timeout: 60_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-'));
-    try {
-      const file = suiteWith(dir, 'retry', (d) => {
-        d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-retry.yaml')];
-      });
-      const { report } = await run(file, dir, ['retry']);
-      for (const r of Object.values(byTarget(report, 'retry'))) {
-        expect(r.status, `${r.target}: ${r.message}`).toBe('passed');
-        expect(r.evidence.data).toMatchObject({ attempts: 3, on: [502, 503, 504], perTryTimeoutMs: 2000 });
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+  it('the retry VirtualService (attempts 3, gateway-error, perTryTimeout 2s) passes', { timeout: 60_000 }, async ({ tmp: dir }) => {
+    const file = suiteWith(dir, 'retry', (d) => {
+      d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-retry.yaml')];
+    });
+    const { report } = await run(file, dir, ['retry']);
+    for (const r of Object.values(byTarget(report, 'retry'))) {
+      expect(r.status, `${r.target}: ${r.message}`).toBe('passed');
+      expect(r.evidence.data).toMatchObject({ attempts: 3, on: [502, 503, 504], perTryTimeoutMs: 2000 });
     }
   });
 
-  it('the request-timeouts VirtualService (reviews v2, timeout 0.5s) imports and passes', { timeout: 60_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-'));
-    try {
-      const file = suiteWith(dir, 'timeout', (d) => {
-        d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-timeout.yaml')];
-      });
-      const { report, exitCode } = await run(file, dir, ['timeout']);
-      const results = byTarget(report, 'timeout');
-      expect(Object.keys(results).sort()).toEqual(TARGETS.sort());
-      for (const r of Object.values(results)) {
-        expect(r.status, `${r.target}: ${r.message}`).toBe('passed');
-        expect(r.message).toMatch(/^getReviews: a slow upstream ended with 504 after \d+ ms \(timeout 500 ms\)/);
-      }
-      expect(exitCode).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+  it('the request-timeouts VirtualService (reviews v2, timeout 0.5s) imports and passes', { timeout: 60_000 }, async ({ tmp: dir }) => {
+    const file = suiteWith(dir, 'timeout', (d) => {
+      d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-reviews-timeout.yaml')];
+    });
+    const { report, exitCode } = await run(file, dir, ['timeout']);
+    const results = byTarget(report, 'timeout');
+    expect(Object.keys(results).sort()).toEqual(TARGETS.sort());
+    for (const r of Object.values(results)) {
+      expect(r.status, `${r.target}: ${r.message}`).toBe('passed');
+      expect(r.message).toMatch(/^getReviews: a slow upstream ended with 504 after \d+ ms \(timeout 500 ms\)/);
     }
+    expect(exitCode).toBe(0);
   });
 
-  it('the ratings delay VirtualService (7 s for end-user jason) passes on HAProxy; nginx cannot express it', { timeout: 60_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-'));
-    try {
-      const file = suiteWith(dir, 'delay', (d) => {
-        d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-ratings-test-delay.yaml')];
-      });
-      const { report, exitCode } = await run(file, dir, ['fault']);
-      const { haproxy: r, nginx } = byTarget(report, 'fault');
-      expect(nginx.status).toBe('notSupported');
-      expect(nginx.message).toMatch(/fault\.delay/);
-      expect(r.status, r.message).toBe('passed');
-      const rows = r.evidence.data!.rules as Array<{ fault?: string; elapsedMs: number; upstreamTries: number }>;
-      const held = rows.find((x) => x.fault === 'delay')!;
-      expect(held.elapsedMs).toBeGreaterThanOrEqual(7000 - 20);
-      expect(held.upstreamTries).toBe(1);
-      expect(rows.find((x) => x.fault === undefined)!.elapsedMs).toBeLessThan(3500);
-      expect(exitCode).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('the ratings delay VirtualService (7 s for end-user jason) passes on HAProxy; nginx cannot express it', { timeout: 60_000 }, async ({ tmp: dir }) => {
+    const file = suiteWith(dir, 'delay', (d) => {
+      d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, 'virtual-service-ratings-test-delay.yaml')];
+    });
+    const { report, exitCode } = await run(file, dir, ['fault']);
+    const { haproxy: r, nginx } = byTarget(report, 'fault');
+    expect(nginx.status).toBe('notSupported');
+    expect(nginx.message).toMatch(/fault\.delay/);
+    expect(r.status, r.message).toBe('passed');
+    const rows = r.evidence.data!.rules as Array<{ fault?: string; elapsedMs: number; upstreamTries: number }>;
+    const held = rows.find((x) => x.fault === 'delay')!;
+    expect(held.elapsedMs).toBeGreaterThanOrEqual(7000 - 20);
+    expect(held.upstreamTries).toBe(1);
+    expect(rows.find((x) => x.fault === undefined)!.elapsedMs).toBeLessThan(3500);
+    expect(exitCode).toBe(0);
   });
 
   const mutants = mutantsIn(root, TARGETS, 'mutants-bookinfo');
@@ -139,23 +119,18 @@ describe('bookinfo expectations on HAProxy and nginx (rendered)', () => {
   });
 
   for (const m of mutants) {
-    it(`${m.target} mutant caught by ${m.check} (${m.code}): ${m.why}`, { timeout: 60_000 }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'pp-bookinfo-mutant-'));
-      try {
-        const file = suiteWith(dir, 'mutant', (d) => {
-          d.targets = { [m.target]: { config: m.file } };
-          // Mutants of VirtualServices the example suite does not import bring their own.
-          const own = OWN_SOURCES[basename(m.file)];
-          if (own) d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, own)];
-        });
-        const { report, exitCode } = await run(file, dir, [m.check]);
-        const r = report.results.find((x) => x.check === m.check)!;
-        expect(r.status, r.message).toBe('failed');
-        expect(r.failures?.map((f) => f.code), r.message).toContain(m.code);
-        expect(exitCode).toBe(1);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+    it(`${m.target} mutant caught by ${m.check} (${m.code}): ${m.why}`, { timeout: 60_000 }, async ({ tmp: dir }) => {
+      const file = suiteWith(dir, 'mutant', (d) => {
+        d.targets = { [m.target]: { config: m.file } };
+        // Mutants of VirtualServices the example suite does not import bring their own.
+        const own = OWN_SOURCES[basename(m.file)];
+        if (own) d.policies.from = [join(istio, 'destination-rule-all.yaml'), join(istio, own)];
+      });
+      const { report, exitCode } = await run(file, dir, [m.check]);
+      const r = report.results.find((x) => x.check === m.check)!;
+      expect(r.status, r.message).toBe('failed');
+      expect(r.failures?.map((f) => f.code), r.message).toContain(m.code);
+      expect(exitCode).toBe(1);
     });
   }
 });

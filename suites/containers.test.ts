@@ -12,7 +12,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../harness/testing/fixtures.ts';
 import { runSuites } from '../harness/run/run-suite.ts';
 import { containersOfRun, resolveImage, sweepStale } from '../harness/runtime/containers.ts';
 import { detectEngine, useEngine, type Engine } from '../harness/runtime/engine.ts';
@@ -61,47 +62,37 @@ function runAndSignal(suite: string, signal: NodeJS.Signals): Promise<{ runId: s
 
 describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAINER_TESTS=1)', () => {
   for (const f of examples) {
-    it(`${f}: the same verdicts in containers as in processes, nothing left`, { timeout: 180_000 }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'pp-ct-'));
-      try {
-        const logs: string[] = [];
-        const proc = await runSuites({ suites: [join(suitesDir, f)], runtime: 'process', seed: 9, log: () => {} });
-        const cont = await runSuites({ suites: [join(suitesDir, f)], runtime: 'container', seed: 9, log: (l) => logs.push(l) });
-        expect(verdicts(cont.report)).toEqual(verdicts(proc.report));
-        expect(cont.exitCode).toBe(proc.exitCode);
-        for (const t of cont.report.targets) {
-          expect(t.runtime).toBe('container');
-          expect(t.readyMs, `${t.target} ready time`).toBeGreaterThan(0);
-        }
-        const runId = /run (pp-[\w-]+)/.exec(logs.join('\n'))![1];
-        expect(await containersOfRun(runId)).toEqual([]);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+    it(`${f}: the same verdicts in containers as in processes, nothing left`, { timeout: 180_000 }, async ({ tmp: dir }) => {
+      const logs: string[] = [];
+      const proc = await runSuites({ suites: [join(suitesDir, f)], runtime: 'process', seed: 9, log: () => {} });
+      const cont = await runSuites({ suites: [join(suitesDir, f)], runtime: 'container', seed: 9, log: (l) => logs.push(l) });
+      expect(verdicts(cont.report)).toEqual(verdicts(proc.report));
+      expect(cont.exitCode).toBe(proc.exitCode);
+      for (const t of cont.report.targets) {
+        expect(t.runtime).toBe('container');
+        expect(t.readyMs, `${t.target} ready time`).toBeGreaterThan(0);
       }
+      const runId = /run (pp-[\w-]+)/.exec(logs.join('\n'))![1];
+      expect(await containersOfRun(runId)).toEqual([]);
     });
   }
 
-  it('a failing run (a mutant config) leaves no container', { timeout: 120_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pp-ct-'));
-    try {
-      const { writeFileSync, readFileSync } = await import('node:fs');
-      const { parse, stringify } = await import('yaml');
-      const doc = parse(readFileSync(join(suitesDir, 'bookinfo-reviews.suite.yaml'), 'utf8'));
-      doc.spec = join(REPO_ROOT, 'openapi', 'reviews.yaml');
-      doc.policies.from = doc.policies.from.map((p: string) => join(suitesDir, p));
-      doc.targets = { haproxy: { config: join(REPO_ROOT, 'fixtures', 'haproxy', 'mutants-bookinfo', 'fault.cfg') } };
-      const file = join(dir, 'mutant.suite.yaml');
-      writeFileSync(file, stringify(doc));
-      const logs: string[] = [];
-      const { exitCode, report } = await runSuites({ suites: [file], runtime: 'container', seed: 1, checks: ['fault'], log: (l) => logs.push(l) });
-      expect(exitCode).toBe(1);
-      expect(report.results[0].status).toBe('failed');
-      expect(report.targets[0].log).toMatch(/Configuration file is valid|GET \/ratings/);
-      const runId = /run (pp-[\w-]+)/.exec(logs.join('\n'))![1];
-      expect(await containersOfRun(runId)).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('a failing run (a mutant config) leaves no container', { timeout: 120_000 }, async ({ tmp: dir }) => {
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const { parse, stringify } = await import('yaml');
+    const doc = parse(readFileSync(join(suitesDir, 'bookinfo-reviews.suite.yaml'), 'utf8'));
+    doc.spec = join(REPO_ROOT, 'openapi', 'reviews.yaml');
+    doc.policies.from = doc.policies.from.map((p: string) => join(suitesDir, p));
+    doc.targets = { haproxy: { config: join(REPO_ROOT, 'fixtures', 'haproxy', 'mutants-bookinfo', 'fault.cfg') } };
+    const file = join(dir, 'mutant.suite.yaml');
+    writeFileSync(file, stringify(doc));
+    const logs: string[] = [];
+    const { exitCode, report } = await runSuites({ suites: [file], runtime: 'container', seed: 1, checks: ['fault'], log: (l) => logs.push(l) });
+    expect(exitCode).toBe(1);
+    expect(report.results[0].status).toBe('failed');
+    expect(report.targets[0].log).toMatch(/Configuration file is valid|GET \/ratings/);
+    const runId = /run (pp-[\w-]+)/.exec(logs.join('\n'))![1];
+    expect(await containersOfRun(runId)).toEqual([]);
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -135,24 +126,19 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
     }
   });
 
-  it('Kong and Envoy: skipped with "image ... not available" when absent (never passed), run for real when present; HAProxy beside them passes', { timeout: 120_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pp-ct-'));
-    try {
-      const suites = readdirSync(join(suitesDir, 'containers')).map((f) => join(suitesDir, 'containers', f));
-      const { report } = await runSuites({ suites, runtime: 'container', seed: 2, log: () => {} });
-      const skipped: Record<string, RegExp> = { kong: /^skipped: image kong:3\.x not available/, envoy: /^skipped: image envoyproxy\/envoy:v1\.3x not available/ };
-      for (const [target, why] of Object.entries(skipped)) {
-        const rs = report.results.filter((r) => r.target === target);
-        expect(rs.length, `the container suites run ${target}`).toBeGreaterThan(0);
-        const present = (await resolveImage(target)).available;
-        if (present) expect(rs.filter((r) => why.test(r.message))).toEqual([]);
-        else for (const r of rs) expect([r.status, r.message]).toEqual(['skipped', expect.stringMatching(why)]);
-      }
-      const haproxy = report.results.filter((r) => r.target === 'haproxy');
-      expect(haproxy.length).toBeGreaterThan(0);
-      expect(haproxy.filter((r) => r.status === 'failed')).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+  it('Kong and Envoy: skipped with "image ... not available" when absent (never passed), run for real when present; HAProxy beside them passes', { timeout: 120_000 }, async ({ tmp: dir }) => {
+    const suites = readdirSync(join(suitesDir, 'containers')).map((f) => join(suitesDir, 'containers', f));
+    const { report } = await runSuites({ suites, runtime: 'container', seed: 2, log: () => {} });
+    const skipped: Record<string, RegExp> = { kong: /^skipped: image kong:3\.x not available/, envoy: /^skipped: image envoyproxy\/envoy:v1\.3x not available/ };
+    for (const [target, why] of Object.entries(skipped)) {
+      const rs = report.results.filter((r) => r.target === target);
+      expect(rs.length, `the container suites run ${target}`).toBeGreaterThan(0);
+      const present = (await resolveImage(target)).available;
+      if (present) expect(rs.filter((r) => why.test(r.message))).toEqual([]);
+      else for (const r of rs) expect([r.status, r.message]).toEqual(['skipped', expect.stringMatching(why)]);
     }
+    const haproxy = report.results.filter((r) => r.target === 'haproxy');
+    expect(haproxy.length).toBeGreaterThan(0);
+    expect(haproxy.filter((r) => r.status === 'failed')).toEqual([]);
   });
 });

@@ -2,24 +2,23 @@
 // proxy process and no listening socket. Each run gets its own TMPDIR, so its
 // proxies (whose workdirs live there) can be told apart from other tests'.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../harness/testing/fixtures.ts';
 import { parse, stringify } from 'yaml';
+import { processesMatching } from '../harness/testing/processes.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'proxyproof.js');
 
+/** Processes started under the run's own TMPDIR (its proxies' workdirs are there). */
 function processesUnder(dir: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', dir], { encoding: 'utf8' }).split('\n').filter((l) => l && !l.includes('pgrep'));
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
+  return processesMatching(dir).map((p) => p.command);
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -99,12 +98,10 @@ describe('nothing is left running', () => {
     await expectClean(o);
   });
 
-  it('after a failing run', { timeout: 100_000 }, async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'pp-hygiene-suite-'));
+  it('after a failing run', { timeout: 100_000 }, async ({ tmp }) => {
     const o = await run(suiteWithMutant(tmp));
     expect(o.code, o.out).toBe(1);
     expect(o.ports.length).toBe(2);
     await expectClean(o);
-    rmSync(tmp, { recursive: true, force: true });
   });
 });

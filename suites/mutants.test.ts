@@ -4,11 +4,11 @@
 // mutant says which check it breaks and how:
 // `# mutant: <check> — <what is broken> [<check>.<code>]`.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../harness/testing/fixtures.ts';
 import { parse, stringify } from 'yaml';
 import { runSuites } from '../harness/run/run-suite.ts';
 import { mutantsIn, type Mutant } from '../harness/testing/mutants.ts';
@@ -38,17 +38,12 @@ describe('mutants', () => {
   });
 
   for (const m of all) {
-    it(`${m.target}: the ${m.check} check fails with ${m.code} on "${m.why}"`, { timeout: 90_000 }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'pp-mutant-'));
-      try {
-        const { report, exitCode } = await runSuites({ suites: [suiteWith(m, dir)], runtime: 'process', seed: 11, checks: [m.check], log: () => {} });
-        const r = report.results.find((x) => x.check === m.check)!;
-        expect(r.status, r.message).toBe('failed');
-        expect(r.failures?.map((f) => f.code), r.message).toContain(m.code);
-        expect(exitCode).toBe(1);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+    it(`${m.target}: the ${m.check} check fails with ${m.code} on "${m.why}"`, { timeout: 90_000 }, async ({ tmp: dir }) => {
+      const { report, exitCode } = await runSuites({ suites: [suiteWith(m, dir)], runtime: 'process', seed: 11, checks: [m.check], log: () => {} });
+      const r = report.results.find((x) => x.check === m.check)!;
+      expect(r.status, r.message).toBe('failed');
+      expect(r.failures?.map((f) => f.code), r.message).toContain(m.code);
+      expect(exitCode).toBe(1);
     });
   }
 });

@@ -4,7 +4,6 @@
 // 127.0.0.1 only. Rates and lags are asserted loosely here (CI shares two
 // cores with the other test files); bench/load-engine.ts measures them.
 
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleSuite } from '../testing/examples.ts';
 import { loadSpec } from '../spec/load-spec.ts';

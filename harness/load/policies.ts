@@ -11,14 +11,15 @@
 //             the tolerance at a sustained rate: one look of the canary
 //             check's Wilson test, false-alarm rate at most alpha.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Spec } from '../model/spec.ts';
 import type { Suite } from '../model/suite.ts';
 import type { Endpoint } from '../model/upstream.ts';
 import { SERVED_BY_HEADER } from '../model/upstream.ts';
 import { validConsumers } from '../checks/shared/credentials.ts';
-import { inRateLimitScope, upstreamOf } from '../checks/shared/select.ts';
+import { hasSuccessResponse, inRateLimitScope, upstreamOf } from '../checks/shared/select.ts';
 import { runEngine } from './engine.ts';
-import { templatesFor, hasSuccess } from './scenario.ts';
+import { templatesFor } from './scenario.ts';
 import type { MockProcess } from './mock-process.ts';
 import type { PolicyUnderLoad } from '../model/load-report.ts';
 import { judgeLook, sharesOf } from '../stats/sequential.ts';
@@ -33,12 +34,12 @@ export interface PolicyContext {
   log: (line: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function rateLimitUnderLoad(ctx: PolicyContext): Promise<PolicyUnderLoad> {
   const base = { suite: ctx.suite.name, target: ctx.target, policy: 'rateLimit' as const };
   const p = ctx.suite.policies.rateLimit!;
-  const op = ctx.spec.operations.filter((o) => (!p.operations || p.operations.includes(o.id)) && hasSuccess(o)).sort((a, b) => (a.method === 'GET' ? -1 : 0) - (b.method === 'GET' ? -1 : 0))[0];
+  const inScope = ctx.spec.operations.filter((o) => inRateLimitScope(ctx.suite.policies, o) && hasSuccessResponse(o));
+  const op = inScope.find((o) => o.method === 'GET') ?? inScope[0];
   if (!op) return { ...base, status: 'skipped', message: 'no operation in the rate limit scope has a success response', data: {} };
   const consumer = validConsumers(ctx.suite)[0];
   const W = p.windowMs;
@@ -82,8 +83,7 @@ export async function rateLimitUnderLoad(ctx: PolicyContext): Promise<PolicyUnde
 export async function retryUnderLoad(ctx: PolicyContext): Promise<PolicyUnderLoad> {
   const base = { suite: ctx.suite.name, target: ctx.target, policy: 'retry' as const };
   const p = ctx.suite.policies.retry!;
-  const rl = ctx.suite.policies.rateLimit;
-  const op = ctx.spec.operations.find((o) => p.methods.includes(o.method) && hasSuccess(o) && !(rl && (!rl.operations || rl.operations.includes(o.id))));
+  const op = ctx.spec.operations.find((o) => p.methods.includes(o.method) && hasSuccessResponse(o) && !inRateLimitScope(ctx.suite.policies, o));
   if (!op) return { ...base, status: 'skipped', message: 'no retried operation outside the rate limit has a success response', data: {} };
   const share = 0.2;
   const status = p.on[0];
@@ -117,7 +117,7 @@ export async function canaryUnderLoad(ctx: PolicyContext): Promise<PolicyUnderLo
   const base = { suite: ctx.suite.name, target: ctx.target, policy: 'canary' as const };
   const c = ctx.suite.policies.canary!;
   // The same routing the mocks and the functional checks use (checks/select.ts).
-  const op = ctx.spec.operations.find((o) => o.method === 'GET' && hasSuccess(o) && upstreamOf(ctx.suite, o) === c.upstream && !inRateLimitScope(ctx.suite.policies, o));
+  const op = ctx.spec.operations.find((o) => o.method === 'GET' && hasSuccessResponse(o) && upstreamOf(ctx.suite, o) === c.upstream && !inRateLimitScope(ctx.suite.policies, o));
   if (!op) return { ...base, status: 'skipped', message: `no GET operation of ${c.upstream} outside the rate limit`, data: {} };
   const templates = templatesFor(ctx.suite, ctx.spec, { name: 'canary', operations: { [op.id]: 1 } }, ctx.seed);
   const run = await runEngine({

@@ -2,17 +2,14 @@
 // request per operation x consumer (generated from the spec, credentials placed
 // as the auth scheme says), weighted per scenario; and the engine model.
 
-import type { Spec, Operation } from '../model/spec.ts';
+import type { Spec } from '../model/spec.ts';
 import type { LoadScenario, Suite } from '../model/suite.ts';
 import { generateRequest } from '../spec/generate-request.ts';
+import { hasSuccessResponse } from '../checks/shared/select.ts';
 import { authSchemeOf, placeCredential, validConsumers } from '../checks/shared/credentials.ts';
 import { forkRng } from '../util/rng.ts';
 import type { Model, RequestTemplate } from './engine.ts';
 import { InputError } from '../model/errors.ts';
-
-export function hasSuccess(op: Operation): boolean {
-  return op.responses.some((r) => /^2/.test(r.status) || r.status === 'default');
-}
 
 /** Encode one HTTP/1.1 request. */
 export function encodeRequest(method: string, path: string, headers: Record<string, string>, body?: string): Buffer {
@@ -36,7 +33,7 @@ export function templatesFor(suite: Suite, spec: Spec, sc: Pick<LoadScenario, 'o
         if (!op) throw new InputError(suite.file, `load.scenarios.${sc.name}.operations`, `operation ${id} is not in ${spec.file}`);
         return { op, w };
       })
-    : spec.operations.filter((o) => o.method === 'GET' && hasSuccess(o)).map((op) => ({ op, w: 1 }));
+    : spec.operations.filter((o) => o.method === 'GET' && hasSuccessResponse(o)).map((op) => ({ op, w: 1 }));
   if (!ops.length) throw new InputError(suite.file, `load.scenarios.${sc.name}`, 'no operation to drive (give operations:)');
   const scheme = authSchemeOf(suite.policies, spec)?.scheme;
   const consumers = sc.consumers ? suite.consumers.filter((c) => sc.consumers!.includes(c.name)) : validConsumers(suite);

@@ -5,6 +5,24 @@ import { VERSION } from './version.ts';
 
 export type Status = 'passed' | 'failed' | 'skipped' | 'notSupported';
 
+/** One request as the checks' client sent it and what came back: the raw record an Exchange is made from. */
+export interface Sent {
+  id: string;
+  method: string;
+  /** Path with query, as sent. */
+  path: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** 0 when no response came (see error). */
+  status: number;
+  responseHeaders: Record<string, string>;
+  responseBody: string;
+  sentAt: number;
+  doneAt: number;
+  error?: string;
+}
+
 export interface Exchange {
   request: { method: string; url: string; headers: Record<string, string>; body?: string };
   response?: { status: number; headers: Record<string, string>; body?: string };

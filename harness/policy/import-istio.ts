@@ -85,6 +85,19 @@ function parseDocs(text: string, file: string): Obj[] {
   return out;
 }
 
+/** One http route of a VirtualService, as its parts are read. */
+interface VsRoute {
+  /** The VirtualService, for notes. */
+  res: string;
+  host: string;
+  /** http[i], for notes. */
+  where: string;
+  r: Obj;
+  matches: Obj[];
+  /** The suite's upstream for the host. */
+  upstream: string;
+}
+
 function nameOf(doc: Obj): string {
   return `${str(doc.kind) ?? 'resource'}/${str(obj(doc.metadata).name) ?? '?'}`;
 }
@@ -154,13 +167,18 @@ class Importer {
   }
 
   private vsRoute(res: string, host: string, r: Obj, i: number): void {
-    const where = `http[${i}]`;
-    const matches = arr(r.match).map(obj);
-    const upstream = this.upstreamFor(host);
-    const headerMatch = matches.length === 1 ? headersOf(obj(matches[0].headers)) : undefined;
-    const plainMatch = matches.length === 1 && Object.keys(matches[0]).every((k) => k === 'headers');
+    const route: VsRoute = { res, host, where: `http[${i}]`, r, matches: arr(r.match).map(obj), upstream: this.upstreamFor(host) };
+    this.vsCanary(route);
+    this.vsRetries(route);
+    if (r.timeout !== undefined) this.vsTimeout(res, host, route.where, r.timeout, route.matches);
+    for (const k of ['mirror', 'mirrorPercentage', 'mirrors', 'rewrite', 'redirect', 'directResponse', 'headers', 'corsPolicy', 'delegate']) {
+      if (r[k] !== undefined) this.note(res, 'unexpressed', `${route.where}: ${k} has no proxyproof check`);
+    }
+    if (r.fault !== undefined) this.vsFault(route, obj(r.fault));
+  }
 
-    // Weighted destinations of the default route: the canary.
+  /** Weighted destinations of the default route: the canary. */
+  private vsCanary({ res, host, where, r, matches, upstream }: VsRoute): void {
     const dests = arr(r.route).map(obj);
     if (matches.length === 0 && dests.length > 0) {
       const weights: Record<string, number> = {};
@@ -180,63 +198,69 @@ class Importer {
     } else if (matches.length > 0 && !r.fault) {
       this.note(res, 'unexpressed', `${where}: routing by match (${describeMatches(matches)}) has no proxyproof check`);
     }
+  }
 
-    // Retries: explicit, or istiod's default.
-    const retries = r.retries === undefined ? undefined : obj(r.retries);
-    if (retries) {
-      const attempts = num(retries.attempts) ?? 0;
-      if (attempts === 0) {
-        this.note(res, 'info', `${where}: retries.attempts 0 turns retries off`);
-        this.setRetry(res, where, undefined, true);
-      } else {
-        const retryOn = str(retries.retryOn) ?? ISTIO_DEFAULT_RETRY.retryOn;
-        if (!retries.retryOn) this.note(res, 'default', `${where}: retries.retryOn unset: Istio's default "${ISTIO_DEFAULT_RETRY.retryOn}" with retriable status codes ${ISTIO_DEFAULT_RETRY.retriableStatusCodes.join(', ')}`);
-        const parsed = retryOnStatuses(retryOn, retries.retryOn ? [] : ISTIO_DEFAULT_RETRY.retriableStatusCodes);
-        this.retryNotes(res, where, parsed);
-        const policy: RetryPolicy = { attempts, on: parsed.statuses, methods: [...ALL_METHODS] };
-        const perTry = protoDurationMs(retries.perTryTimeout);
-        if (retries.perTryTimeout !== undefined && perTry === undefined) this.note(res, 'unexpressed', `${where}: perTryTimeout ${String(retries.perTryTimeout)} is not a duration`);
-        if (perTry !== undefined) policy.perTryTimeoutMs = perTry;
-        if (retries.retryRemoteLocalities !== undefined) this.note(res, 'unexpressed', `${where}: retryRemoteLocalities has no proxyproof check`);
-        this.setRetry(res, where, parsed.statuses.length ? policy : undefined, true);
-        if (!parsed.statuses.length) this.note(res, 'unexpressed', `${where}: retryOn "${retryOn}" names no HTTP status; only status retries are checked`);
-      }
-    } else if (!r.redirect && !r.directResponse) {
+  /** Retries: explicit, or istiod's default. */
+  private vsRetries({ res, where, r }: VsRoute): void {
+    if (r.retries !== undefined) this.vsExplicitRetries(res, where, obj(r.retries));
+    else if (!r.redirect && !r.directResponse) {
       this.retryDefaultFrom ??= `${res} ${where}`;
       this.setRetry(res, where, istioDefaultRetry(), false);
     }
+  }
 
-    if (r.timeout !== undefined) this.vsTimeout(res, host, where, r.timeout, matches);
-    for (const k of ['mirror', 'mirrorPercentage', 'mirrors', 'rewrite', 'redirect', 'directResponse', 'headers', 'corsPolicy', 'delegate']) {
-      if (r[k] !== undefined) this.note(res, 'unexpressed', `${where}: ${k} has no proxyproof check`);
+  private vsExplicitRetries(res: string, where: string, retries: Obj): void {
+    const attempts = num(retries.attempts) ?? 0;
+    if (attempts === 0) {
+      this.note(res, 'info', `${where}: retries.attempts 0 turns retries off`);
+      this.setRetry(res, where, undefined, true);
+      return;
     }
+    const retryOn = str(retries.retryOn) ?? ISTIO_DEFAULT_RETRY.retryOn;
+    if (!retries.retryOn) this.note(res, 'default', `${where}: retries.retryOn unset: Istio's default "${ISTIO_DEFAULT_RETRY.retryOn}" with retriable status codes ${ISTIO_DEFAULT_RETRY.retriableStatusCodes.join(', ')}`);
+    const parsed = retryOnStatuses(retryOn, retries.retryOn ? [] : ISTIO_DEFAULT_RETRY.retriableStatusCodes);
+    this.retryNotes(res, where, parsed);
+    const policy: RetryPolicy = { attempts, on: parsed.statuses, methods: [...ALL_METHODS] };
+    const perTry = protoDurationMs(retries.perTryTimeout);
+    if (retries.perTryTimeout !== undefined && perTry === undefined) this.note(res, 'unexpressed', `${where}: perTryTimeout ${String(retries.perTryTimeout)} is not a duration`);
+    if (perTry !== undefined) policy.perTryTimeoutMs = perTry;
+    if (retries.retryRemoteLocalities !== undefined) this.note(res, 'unexpressed', `${where}: retryRemoteLocalities has no proxyproof check`);
+    this.setRetry(res, where, parsed.statuses.length ? policy : undefined, true);
+    if (!parsed.statuses.length) this.note(res, 'unexpressed', `${where}: retryOn "${retryOn}" names no HTTP status; only status retries are checked`);
+  }
 
-    const fault = r.fault === undefined ? undefined : obj(r.fault);
-    if (fault) {
-      const rule: FaultRule = { upstream, headers: headerMatch ?? [] };
-      const expressible = !(matches.length > 1 || (matches.length === 1 && (!plainMatch || headerMatch === undefined)));
-      // Istio: a fault without a percentage applies to every matching request.
-      const percentOf = (f: Obj) => (f.percentage === undefined ? 100 : (num(obj(f.percentage).value) ?? 0));
-      const abort = fault.abort === undefined ? undefined : obj(fault.abort);
-      if (abort) {
-        const status = num(abort.httpStatus);
-        if (status === undefined) this.note(res, 'unexpressed', `${where}: fault.abort without httpStatus (grpcStatus or http2Error) is not checked`);
-        else if (!expressible) this.note(res, 'unexpressed', `${where}: fault.abort under match ${describeMatches(matches)}: only a header match is expressible`);
-        else rule.abort = { status, percent: percentOf(abort) };
-      }
-      const delay = fault.delay === undefined ? undefined : obj(fault.delay);
-      if (delay) {
-        const fixed = protoDurationMs(delay.fixedDelay);
-        if (fixed === undefined) this.note(res, 'unexpressed', `${where}: fault.delay without a fixedDelay duration (exponentialDelay or none) is not checked`);
-        else if (fixed > 30_000) this.note(res, 'unexpressed', `${where}: fault.delay ${String(delay.fixedDelay)} is over the 30 s the fault check waits`);
-        else if (!expressible) this.note(res, 'unexpressed', `${where}: fault.delay under match ${describeMatches(matches)}: only a header match is expressible`);
-        else rule.delay = { fixedDelayMs: fixed, percent: percentOf(delay) };
-      }
-      if (rule.abort || rule.delay) {
-        this.result.policies.fault ??= { rules: [] };
-        this.result.policies.fault.rules.push(rule);
-      }
+  /** fault.abort and fault.delay -> a fault rule, matched by the route's headers (the only match expressible). */
+  private vsFault(route: VsRoute, fault: Obj): void {
+    const { matches, upstream } = route;
+    const headerMatch = matches.length === 1 ? headersOf(obj(matches[0].headers)) : undefined;
+    const plainMatch = matches.length === 1 && Object.keys(matches[0]).every((k) => k === 'headers');
+    const rule: FaultRule = { upstream, headers: headerMatch ?? [] };
+    const expressible = !(matches.length > 1 || (matches.length === 1 && (!plainMatch || headerMatch === undefined)));
+    const abort = fault.abort === undefined ? undefined : this.faultAbort(route, obj(fault.abort), expressible);
+    if (abort) rule.abort = abort;
+    const delay = fault.delay === undefined ? undefined : this.faultDelay(route, obj(fault.delay), expressible);
+    if (delay) rule.delay = delay;
+    if (rule.abort || rule.delay) {
+      this.result.policies.fault ??= { rules: [] };
+      this.result.policies.fault.rules.push(rule);
     }
+  }
+
+  private faultAbort({ res, where, matches }: VsRoute, abort: Obj, expressible: boolean): FaultRule['abort'] {
+    const status = num(abort.httpStatus);
+    if (status === undefined) this.note(res, 'unexpressed', `${where}: fault.abort without httpStatus (grpcStatus or http2Error) is not checked`);
+    else if (!expressible) this.note(res, 'unexpressed', `${where}: fault.abort under match ${describeMatches(matches)}: only a header match is expressible`);
+    else return { status, percent: faultPercent(abort) };
+    return undefined;
+  }
+
+  private faultDelay({ res, where, matches }: VsRoute, delay: Obj, expressible: boolean): FaultRule['delay'] {
+    const fixed = protoDurationMs(delay.fixedDelay);
+    if (fixed === undefined) this.note(res, 'unexpressed', `${where}: fault.delay without a fixedDelay duration (exponentialDelay or none) is not checked`);
+    else if (fixed > 30_000) this.note(res, 'unexpressed', `${where}: fault.delay ${String(delay.fixedDelay)} is over the 30 s the fault check waits`);
+    else if (!expressible) this.note(res, 'unexpressed', `${where}: fault.delay under match ${describeMatches(matches)}: only a header match is expressible`);
+    else return { fixedDelayMs: fixed, percent: faultPercent(delay) };
+    return undefined;
   }
 
   private retryNotes(res: string, where: string, parsed: ReturnType<typeof retryOnStatuses>): void {
@@ -460,6 +484,11 @@ function headersOf(h: Obj): FaultRule['headers'] | undefined {
     out.push({ name: name.toLowerCase(), ...(exact !== undefined ? { exact } : {}), ...(prefix !== undefined ? { prefix } : {}), ...(regex !== undefined ? { regex } : {}) });
   }
   return out;
+}
+
+/** Istio: a fault without a percentage applies to every matching request. */
+function faultPercent(f: Obj): number {
+  return f.percentage === undefined ? 100 : (num(obj(f.percentage).value) ?? 0);
 }
 
 function describeMatches(matches: Obj[]): string {

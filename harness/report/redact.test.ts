@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Suite } from '../model/suite.ts';
 import { createRedactor, REDACTED, redactDeep } from './redact.ts';
 import { ALL_SECRET_STRINGS, BASIC_B64, SECRETS, secretReport, STRAY_JWT } from '../testing/report-fixtures.ts';
 

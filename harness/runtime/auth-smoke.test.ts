@@ -3,11 +3,11 @@
 
 import http from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { it, type Fixtures } from '../testing/fixtures.ts';
 import { haproxyTarget } from '../targets/haproxy/index.ts';
 import { nginxTarget } from '../targets/nginx/index.ts';
 import type { TargetDriver } from '../targets/target.ts';
@@ -20,7 +20,6 @@ import { processRuntime } from './process-runtime.ts';
 let hits = 0;
 let server: http.Server;
 let replica: Endpoint;
-const dirs: string[] = [];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -35,28 +34,20 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function workdir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'pp-rt-auth-'));
-  dirs.push(d);
-  return path.join(d, 'w');
-}
 
-async function withProxy(driver: TargetDriver, setup: (input: RenderInput) => void, body: (baseUrl: string) => Promise<void>) {
-  const wd = workdir();
+async function withProxy(fx: Fixtures, driver: TargetDriver, setup: (input: RenderInput) => void, body: (baseUrl: string) => Promise<void>) {
+  const wd = path.join(fx.tmp, 'w');
   const listen = { host: '127.0.0.1', port: await freePort() };
   const input = exampleInput(wd, listen, [replica]);
   input.suite.policies = { auth: { reject: [401, 403] } };
   setup(input);
-  const proxy = await processRuntime.start(driver.render(input), { workdir: wd, listen, readyTimeoutMs: 5000 });
+  const proxy = await fx.proxies.start(processRuntime, driver.render(input), { workdir: wd, listen, readyTimeoutMs: 5000 });
   try {
     await body(proxy.baseUrl);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- proxy logs\n${proxy.logs().slice(-3000)}`);
-  } finally {
-    await proxy.stop();
   }
 }
 
@@ -75,8 +66,9 @@ function useScheme(input: RenderInput, name: string, scheme: RenderInput['spec']
 const drivers = [nginxTarget, haproxyTarget];
 
 describe.each(drivers)('$name rendered auth', (driver) => {
-  it('basic: valid user passes, wrong password and none are rejected', async () => {
+  it('basic: valid user passes, wrong password and none are rejected', async ({ tmp, proxies }) => {
     await withProxy(
+      { tmp, proxies },
       driver,
       (input) => {
         useScheme(input, 'Basic', { kind: 'basic' });
@@ -97,7 +89,7 @@ describe.each(drivers)('$name rendered auth', (driver) => {
     );
   });
 
-  it.each(['HS256', 'RS256'] as const)('bearer %s: valid token passes; forged, expired, wrong alg and none are rejected', async (alg) => {
+  it.for(['HS256', 'RS256'] as const)('bearer %s: valid token passes; forged, expired, wrong alg and none are rejected', async (alg, { tmp, proxies }) => {
     const secret = new TextEncoder().encode('a-shared-secret-of-some-length!!');
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -108,6 +100,7 @@ describe.each(drivers)('$name rendered auth', (driver) => {
       return jwt.sign(key === 'good' ? privateKey : other.privateKey);
     };
     await withProxy(
+      { tmp, proxies },
       driver,
       (input) => {
         if (alg === 'HS256') {

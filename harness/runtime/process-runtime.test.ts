@@ -1,13 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { it } from '../testing/fixtures.ts';
 import { EnvironmentError, InputError } from '../model/errors.ts';
 import { haproxyTarget } from '../targets/haproxy/index.ts';
 import { nginxTarget } from '../targets/nginx/index.ts';
 import type { TargetDriver } from '../targets/target.ts';
+import { processesMatching } from '../testing/processes.ts';
 import { exampleInput, REPO_ROOT } from '../testing/examples.ts';
 import type { Endpoint } from '../model/upstream.ts';
 import { REQUEST_ID_HEADER } from '../model/upstream.ts';
@@ -50,20 +50,13 @@ beforeAll(async () => {
   }
 });
 
-const dirs: string[] = [];
 afterAll(async () => {
   for (const s of servers) {
     s.closeAllConnections();
     await new Promise((r) => s.close(r));
   }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function workdir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'pp-rtp-'));
-  dirs.push(d);
-  return path.join(d, 'w');
-}
 
 
 async function get(baseUrl: string, p: string, headers: Record<string, string> = {}, method = 'GET') {
@@ -88,8 +81,8 @@ const fixtureFile: Record<string, string> = {
 };
 
 describe.each(cases)('%s (%s) as a process', (name, driver, mode) => {
-  it('proxies, enforces auth, rate limit and retry, and stops cleanly', async () => {
-    const wd = workdir();
+  it('proxies, enforces auth, rate limit and retry, and stops cleanly', async ({ tmp }) => {
+    const wd = path.join(tmp, 'w');
     const listen = { host: '127.0.0.1', port: await freePort() };
     const input = exampleInput(wd, listen, replicas);
     const config = mode === 'fixture' ? driver.fromUserConfig(input, fixtureFile[name]) : driver.render(input);
@@ -154,8 +147,8 @@ describe.each(cases)('%s (%s) as a process', (name, driver, mode) => {
 });
 
 describe('process runtime errors', () => {
-  it('a config the binary rejects is an InputError naming the file and line', async () => {
-    const wd = workdir();
+  it('a config the binary rejects is an InputError naming the file and line', async ({ tmp }) => {
+    const wd = path.join(tmp, 'w');
     const src = path.join(path.dirname(wd), 'broken.conf');
     writeFileSync(src, 'events {}\nhttp {\n  server { listen {{listen}}; bogus_directive on; }\n}\n');
     const listen = { host: '127.0.0.1', port: await freePort() };
@@ -167,8 +160,8 @@ describe('process runtime errors', () => {
     expect((err as InputError).detail).toMatch(/unknown directive "bogus_directive"/);
   });
 
-  it('a broken HAProxy config is an InputError with the line', async () => {
-    const wd = workdir();
+  it('a broken HAProxy config is an InputError with the line', async ({ tmp }) => {
+    const wd = path.join(tmp, 'w');
     const src = path.join(path.dirname(wd), 'broken.cfg');
     writeFileSync(src, 'defaults\n    mode http\nfrontend x\n    bind {{listen}}\n    frobnicate yes\n');
     const listen = { host: '127.0.0.1', port: await freePort() };
@@ -180,8 +173,8 @@ describe('process runtime errors', () => {
     expect((err as InputError).detail).toMatch(/frobnicate/);
   });
 
-  it('a missing binary is an EnvironmentError with the install hint', async () => {
-    const wd = workdir();
+  it('a missing binary is an EnvironmentError with the install hint', async ({ tmp }) => {
+    const wd = path.join(tmp, 'w');
     const listen = { host: '127.0.0.1', port: await freePort() };
     const missing: TargetDriver = { ...nginxTarget, process: { ...nginxTarget.process, binary: 'nginx-does-not-exist' } };
     const config = missing.render(exampleInput(wd, listen, replicas));
@@ -192,12 +185,12 @@ describe('process runtime errors', () => {
     expect((err as Error).message).toMatch(/apt-get install nginx-light libnginx-mod-http-js/);
   });
 
-  it('a port already in use is an EnvironmentError', async () => {
+  it('a port already in use is an EnvironmentError', async ({ tmp }) => {
     const blocker = http.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const wd = workdir();
+      const wd = path.join(tmp, 'w');
       const listen = { host: '127.0.0.1', port };
       const config = haproxyTarget.render(exampleInput(wd, listen, replicas));
       const err = await processRuntime.start(config, { workdir: wd, listen }).catch((e: unknown) => e);
@@ -224,8 +217,7 @@ describe('process runtime errors', () => {
 
 describe('no proxy left behind', () => {
   it('leaves no nginx or haproxy started from a test workdir', () => {
-    const res = spawnSync('pgrep', ['-af', 'pp-rtp-'], { encoding: 'utf8' });
-    const lines = (res.stdout ?? '').split('\n').filter((l) => /nginx|haproxy/.test(l));
+    const lines = processesMatching('pp-rtp-').map((p) => p.command).filter((l) => /nginx|haproxy/.test(l));
     expect(lines).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Readiness waits: a port that accepts connections, or an HTTP answer.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -18,10 +19,6 @@ export interface WaitStrategy {
 }
 
 const POLL_MS = 50;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 function tryConnect(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {

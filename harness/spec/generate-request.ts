@@ -279,7 +279,7 @@ export function generateRequest(spec: Spec, op: Operation, rng: Rng, opts: Gener
 
 /** The response a mock gives for `op`: first 2xx (200, then 201, then any), example first, else generated. */
 export function generateResponse(spec: Spec, op: Operation, rng: Rng): GeneratedResponse {
-  const r = pickSuccess(op);
+  const r = successResponseOf(op);
   if (!r) return { status: 200, body: '' };
   const status = statusOf(r);
   if (!r.contentType || status === 204 || status === 304) return { status, body: '' };
@@ -293,7 +293,8 @@ export function generateResponse(spec: Spec, op: Operation, rng: Rng): Generated
   return { status, contentType: ct, body: typeof value === 'string' ? value : JSON.stringify(value) };
 }
 
-function pickSuccess(op: Operation): ResponseSpec | undefined {
+/** The response the mocks answer with when no fault says otherwise: 200, 201, another 2xx, 2XX, else default. */
+export function successResponseOf(op: Operation): ResponseSpec | undefined {
   return op.responses.find((r) => r.status === '200')
     ?? op.responses.find((r) => r.status === '201')
     ?? op.responses.find((r) => /^2\d\d$/.test(r.status))

@@ -8,7 +8,6 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, isMap, isSeq, isScalar, isPair, parseDocument, type Document, type Node } from 'yaml';
 import { InputError, oneLine } from '../model/errors.ts';
 import { parseDuration } from '../model/duration.ts';
-import type { HttpMethod } from '../model/spec.ts';
 import { suiteSchema } from './schema.ts';
 import { checks } from '../checks/registry.ts';
 import type { SectionContext } from '../checks/check.ts';

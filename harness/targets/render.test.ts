@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../testing/fixtures.ts';
 import { generateKeyPairSync } from 'node:crypto';
 import { InputError } from '../model/errors.ts';
 import { haproxyTarget } from './haproxy/index.ts';
@@ -14,15 +14,6 @@ import type { RenderedConfig, RenderInput } from '../model/target.ts';
 import { getTarget, targetNames } from './registry.ts';
 import { exampleInput, REPO_ROOT } from '../testing/examples.ts';
 
-const dirs: string[] = [];
-function workdir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'pp-render-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 function check(config: RenderedConfig, wd: string): { status: number | null; output: string } {
   for (const [rel, content] of Object.entries(config.files)) {
@@ -61,8 +52,8 @@ describe('helpers', () => {
 });
 
 describe.each(drivers)('$name rendered from the example suite', (driver) => {
-  it('passes the config check', () => {
-    const wd = workdir();
+  it('passes the config check', ({ tmp }) => {
+    const wd = tmp;
     const config = driver.render(exampleInput(wd, listen));
     expect(config.target).toBe(driver.name);
     const res = check(config, wd);
@@ -70,8 +61,8 @@ describe.each(drivers)('$name rendered from the example suite', (driver) => {
     expect(res.status).toBe(0);
   });
 
-  it('passes the config check with balance random and no policies but routing', () => {
-    const wd = workdir();
+  it('passes the config check with balance random and no policies but routing', ({ tmp }) => {
+    const wd = tmp;
     const input = exampleInput(wd, listen);
     input.suite.targets = [{ name: driver.name, render: true, balance: 'random' }];
     input.suite.policies = {};
@@ -80,8 +71,8 @@ describe.each(drivers)('$name rendered from the example suite', (driver) => {
     expect(check(config, wd).status).toBe(0);
   });
 
-  it('passes the config check with basic auth, rate limit by ip and all-methods retry', () => {
-    const wd = workdir();
+  it('passes the config check with basic auth, rate limit by ip and all-methods retry', ({ tmp }) => {
+    const wd = tmp;
     const input = exampleInput(wd, listen);
     input.spec.securitySchemes = { Basic: { kind: 'basic' } };
     input.spec.operations = input.spec.operations.map((o) => (o.security.length ? { ...o, security: [{ Basic: [] }] } : o));
@@ -103,8 +94,8 @@ describe.each(drivers)('$name rendered from the example suite', (driver) => {
     }
   });
 
-  it.each(['RS256', 'HS256'] as const)('passes the config check with bearer %s', (alg) => {
-    const wd = workdir();
+  it.for(['RS256', 'HS256'] as const)('passes the config check with bearer %s', (alg, { tmp }) => {
+    const wd = tmp;
     const input = exampleInput(wd, listen);
     input.spec.securitySchemes = { Bearer: { kind: 'bearer', format: 'JWT' } };
     input.spec.operations = input.spec.operations.map((o) => (o.security.length ? { ...o, security: [{ Bearer: [] }] } : o));
@@ -123,8 +114,8 @@ describe.each(drivers)('$name rendered from the example suite', (driver) => {
     expect(res.status).toBe(0);
   });
 
-  it('refuses an unknown auth scheme with an InputError', () => {
-    const input = exampleInput(workdir(), listen);
+  it('refuses an unknown auth scheme with an InputError', ({ tmp }) => {
+    const input = exampleInput(tmp, listen);
     input.suite.policies.auth = { scheme: 'Nope', reject: [401] };
     expect(() => driver.render(input)).toThrow(InputError);
   });
@@ -143,30 +134,30 @@ for (const [driver, dir] of [
 }
 
 describe('the timeout policy in rendered configs', () => {
-  it('nginx: tries bounded together, one-try methods get the whole timeout', () => {
-    const conf = nginxTarget.render(exampleInput(workdir(), listen)).files['nginx.conf'];
+  it('nginx: tries bounded together, one-try methods get the whole timeout', ({ tmp }) => {
+    const conf = nginxTarget.render(exampleInput(tmp, listen)).files['nginx.conf'];
     expect(conf).toContain('proxy_next_upstream_timeout 2000ms;');
     expect(conf).toMatch(/location @pp_once \{\n\s+proxy_next_upstream off;\n\s+proxy_read_timeout 2000ms;/);
     // Without a retry policy the read timeout is the request timeout.
-    const input = exampleInput(workdir(), listen);
+    const input = exampleInput(tmp, listen);
     delete input.suite.policies.retry;
     const plain = nginxTarget.render(input).files['nginx.conf'];
     expect(plain).toContain('proxy_read_timeout 2000ms;');
     expect(plain).not.toContain('proxy_next_upstream_timeout');
   });
-  it('HAProxy: per-try timeout server for retried GETs, the whole timeout for other methods', () => {
-    const cfg = haproxyTarget.render(exampleInput(workdir(), listen)).files['haproxy.cfg'];
+  it('HAProxy: per-try timeout server for retried GETs, the whole timeout for other methods', ({ tmp }) => {
+    const cfg = haproxyTarget.render(exampleInput(tmp, listen)).files['haproxy.cfg'];
     expect(cfg).toContain('timeout server 500ms');
     expect(cfg).toContain('http-request set-timeout server 2000ms if !{ method GET }');
-    const input = exampleInput(workdir(), listen);
+    const input = exampleInput(tmp, listen);
     delete input.suite.policies.retry;
     expect(haproxyTarget.render(input).files['haproxy.cfg']).toMatch(/retries 0\n\s+timeout server 2000ms/);
   });
 });
 
 describe('fault abort in a rendered nginx config', () => {
-  it('a flag per rule from the operation, each header and a random share; nginx -t accepts it', () => {
-    const wd = workdir();
+  it('a flag per rule from the operation, each header and a random share; nginx -t accepts it', ({ tmp }) => {
+    const wd = tmp;
     const input = exampleInput(wd, listen);
     input.suite.policies.fault = { rules: [{ upstream: 'petstore', headers: [{ name: 'X-Fault', prefix: 'a.b' }, { name: 'end-user', regex: 'ja(son|ne)' }], abort: { status: 503, percent: 12.5 } }] };
     const config = nginxTarget.render(input);
@@ -184,8 +175,8 @@ describe('fault abort in a rendered nginx config', () => {
 });
 
 describe('fault delay in a rendered HAProxy config', () => {
-  it('a Lua action holds matching requests; haproxy -c accepts it', () => {
-    const wd = workdir();
+  it('a Lua action holds matching requests; haproxy -c accepts it', ({ tmp }) => {
+    const wd = tmp;
     const input = exampleInput(wd, listen);
     input.suite.policies.fault = { rules: [{ upstream: 'petstore', headers: [{ name: 'x-fault', exact: 'yes' }], delay: { fixedDelayMs: 1500, percent: 50 }, abort: { status: 503, percent: 100 } }] };
     const config = haproxyTarget.render(input);
@@ -205,10 +196,9 @@ describe('user configs', () => {
     expect(fixtures).toHaveLength(16);
   });
 
-  it.each(fixtures.map(([d, f]) => [d.name, path.relative(REPO_ROOT, f), d, f] as const))(
+  it.for(fixtures.map(([d, f]) => [d.name, path.relative(REPO_ROOT, f), d, f] as const))(
     '%s %s passes the config check',
-    async (_name, rel, driver, file) => {
-      const wd = workdir();
+    async ([, rel, driver, file], { tmp: wd }) => {
       const config = driver.fromUserConfig(exampleInput(wd, listen), file);
       const res = check(config, wd);
       expect(res.output).not.toMatch(/\[(ALERT|WARNING|emerg|warn)\]/);
@@ -220,14 +210,14 @@ describe('user configs', () => {
     },
   );
 
-  it('a missing user config is an InputError naming it', () => {
-    const input: RenderInput = exampleInput(workdir(), listen);
+  it('a missing user config is an InputError naming it', ({ tmp }) => {
+    const input: RenderInput = exampleInput(tmp, listen);
     expect(() => nginxTarget.fromUserConfig(input, '/nope/missing.conf')).toThrow(/\/nope\/missing.conf/);
     expect(() => haproxyTarget.fromUserConfig(input, '/nope/missing.cfg')).toThrow(InputError);
   });
 
-  it('adds daemon off only when the nginx config has no daemon directive', () => {
-    const wd = workdir();
+  it('adds daemon off only when the nginx config has no daemon directive', ({ tmp }) => {
+    const wd = tmp;
     const file = path.join(wd, 'mine.conf');
     writeFileSync(file, 'events {}\nhttp { server { listen {{listen}}; } }\n');
     const config = nginxTarget.fromUserConfig(exampleInput(wd, listen), file);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import http from 'node:http';
 import net from 'node:net';
@@ -139,10 +140,10 @@ describe('startMockFleet', () => {
     const e = fleet.endpoints.pets.v1[0];
     const ac = new AbortController();
     const pending = fetch(url(e, '/v1/pets/2'), { headers: { [REQUEST_ID_HEADER]: id }, signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     ac.abort();
     await expect(pending).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 450));
+    await sleep(450);
     const retry = await fetch(url(e, '/v1/pets/2'), { headers: { [REQUEST_ID_HEADER]: id } });
     expect(retry.status).toBe(200);
     await retry.arrayBuffer();

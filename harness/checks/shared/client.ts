@@ -5,7 +5,9 @@
 import { Pool } from 'undici';
 import type { HttpRequestSpec, SecurityScheme } from '../../model/spec.ts';
 import type { Consumer } from '../../model/suite.ts';
-import type { Exchange, Failure } from '../../model/result.ts';
+import type { Exchange, Failure, Sent } from '../../model/result.ts';
+
+export type { Sent };
 import { REQUEST_ID_HEADER, SERVED_BY_HEADER } from '../../model/upstream.ts';
 import { placeCredential } from './credentials.ts';
 import { shellQuote } from '../../util/shell.ts';
@@ -15,23 +17,6 @@ export interface SendOptions {
   scheme?: SecurityScheme;
   id?: string;
   timeoutMs?: number;
-}
-
-export interface Sent {
-  id: string;
-  method: string;
-  /** Path with query, as sent. */
-  path: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-  /** 0 when no response came (see error). */
-  status: number;
-  responseHeaders: Record<string, string>;
-  responseBody: string;
-  sentAt: number;
-  doneAt: number;
-  error?: string;
 }
 
 const BODY_KEEP = 4096;

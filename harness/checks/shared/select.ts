@@ -3,6 +3,7 @@
 // scope where they can, and use valid consumers.
 
 import type { Operation } from '../../model/spec.ts';
+import { successResponseOf } from '../../spec/generate-request.ts';
 import type { Suite } from '../../model/suite.ts';
 import type { Policies } from '../../model/policies.ts';
 
@@ -25,7 +26,7 @@ export function preferUnlimited(policies: Policies, ops: Operation[]): Operation
   return [...ops].sort((a, b) => score(a) - score(b));
 }
 
-/** True when the operation answers with a success the mock can produce without fault. */
+/** True when the mocks answer the operation with a success when no fault says otherwise. */
 export function hasSuccessResponse(op: Operation): boolean {
-  return op.responses.some((r) => /^2/.test(r.status));
+  return successResponseOf(op) !== undefined;
 }

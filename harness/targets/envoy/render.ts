@@ -26,7 +26,9 @@ import type { TargetDriver } from '../target.ts';
 import type { Feature } from '../../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
-import { integerWeights, makePlan, type Plan } from '../shared/plan.ts';
+import { integerWeights, makePlan, type AuthPlan, type OpPlan, type Plan } from '../shared/plan.ts';
+import type { FaultRule } from '../../checks/fault/policy.ts';
+import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';
 import { ISTIO_DEFAULT_RETRY } from './istio.ts';
 import { validateEnvoyBootstrap } from './validate.ts';
 
@@ -80,18 +82,33 @@ function jwksJson(plan: Plan): string {
   return JSON.stringify({ keys: jwt.keys.map((k) => ({ ...(createPublicKey(k.pem).export({ format: 'jwk' }) as J), alg: 'RS256', ...(k.kid ? { kid: k.kid } : {}) })) });
 }
 
-export function renderEnvoyBootstrap(input: RenderInput): J {
+type BearerAuth = Extract<AuthPlan, { kind: 'bearer' }>;
+
+/** What every part of the bootstrap is rendered from: the suite's input, its plan and the policies Envoy renders. */
+interface EnvoyContext {
+  input: RenderInput;
+  plan: Plan;
+  /** JWT auth, the only kind rendered. */
+  auth: BearerAuth | undefined;
+  faults: FaultRule[];
+  /** The route retry_policy, on the routes of the retried methods. */
+  retry: J | undefined;
+  /** The rate limit when global: one bucket for the scoped routes. */
+  rl: RateLimitPolicy | undefined;
+}
+
+function envoyContext(input: RenderInput): EnvoyContext {
   const plan = makePlan(input, 1000, 'envoy');
   // Envoy (as an Istio sidecar) authenticates JWTs only, and its local rate limit
   // has one bucket per filter: other kinds are left out (their checks report notSupported).
   const auth = plan.auth?.kind === 'bearer' ? plan.auth : undefined;
-  const canary = input.suite.policies.canary;
   const faults = input.suite.policies.fault?.rules ?? [];
-  const retry = retryPolicy(plan);
-  const timeout = input.suite.policies.timeout;
   const rl = plan.rateLimit?.by === 'global' ? plan.rateLimit : undefined;
+  return { input, plan, auth, faults, retry: retryPolicy(plan), rl };
+}
 
-  // Clusters: one per upstream version, endpoints = the mock replicas.
+/** Clusters: one per upstream version, endpoints = the mock replicas. */
+function renderClusters(input: RenderInput): J[] {
   const clusters: J[] = [];
   for (const u of input.suite.upstreams) {
     for (const v of u.versions) {
@@ -108,127 +125,163 @@ export function renderEnvoyBootstrap(input: RenderInput): J {
       });
     }
   }
+  return clusters;
+}
 
-  const routeTarget = (upstream: string): J => {
-    const u = input.suite.upstreams.find((x) => x.name === upstream)!;
-    if (canary && canary.upstream === upstream) {
-      const versions = u.versions.filter((v) => (canary.weights[v] ?? 0) > 0);
-      const w = integerWeights(versions.map((v) => canary.weights[v]), 10_000);
-      return { weighted_clusters: { clusters: versions.map((v, i) => ({ name: clusterName(upstream, v), weight: w[i] })) } };
-    }
-    return { cluster: clusterName(upstream, u.versions[0]) };
-  };
+/** The cluster an operation's route goes to: the canary's weighted clusters, else the upstream's first version. */
+function routeTarget(input: RenderInput, upstream: string): J {
+  const canary = input.suite.policies.canary;
+  const u = input.suite.upstreams.find((x) => x.name === upstream)!;
+  if (canary && canary.upstream === upstream) {
+    const versions = u.versions.filter((v) => (canary.weights[v] ?? 0) > 0);
+    const w = integerWeights(versions.map((v) => canary.weights[v]), 10_000);
+    return { weighted_clusters: { clusters: versions.map((v, i) => ({ name: clusterName(upstream, v), weight: w[i] })) } };
+  }
+  return { cluster: clusterName(upstream, u.versions[0]) };
+}
 
-  const routes: J[] = plan.ops.map((o) => {
-    // Route timeout: all tries together, as Istio's VirtualService timeout (0s, none, when silent).
-    const action: J = { ...routeTarget(o.upstream), timeout: timeout ? seconds(timeout.requestMs) : '0s' };
-    if (retry && plan.retry!.methods.includes(o.op.method)) action.retry_policy = retry;
-    const perFilter: J = {};
-    const fault = faults.find((f) => f.upstream === o.upstream);
-    if (fault) {
-      perFilter['envoy.filters.http.fault'] = any('envoy.extensions.filters.http.fault.v3.HTTPFault', {
-        ...(fault.abort ? { abort: { http_status: fault.abort.status, percentage: { numerator: Math.round(fault.abort.percent * 10_000), denominator: 'MILLION' } } } : {}),
-        ...(fault.delay ? { delay: { fixed_delay: seconds(fault.delay.fixedDelayMs), percentage: { numerator: Math.round(fault.delay.percent * 10_000), denominator: 'MILLION' } } } : {}),
-        headers: fault.headers.map((h) => ({
-          name: h.name,
-          string_match: h.exact !== undefined ? { exact: h.exact } : h.prefix !== undefined ? { prefix: h.prefix } : { safe_regex: { regex: h.regex ?? '.*' } },
-        })),
-      });
-    }
-    if (auth && !o.secured) {
-      perFilter['envoy.filters.http.jwt_authn'] = any('envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig', { disabled: true });
-      perFilter['envoy.filters.http.rbac'] = any('envoy.extensions.filters.http.rbac.v3.RBACPerRoute', {});
-    }
-    if (rl && !o.rateLimited) {
-      perFilter['envoy.filters.http.local_ratelimit'] = any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
-        stat_prefix: 'pp_unlimited',
-        filter_enabled: { runtime_key: 'pp_unlimited_enabled', default_value: { numerator: 0, denominator: 'HUNDRED' } },
-      });
-    }
-    const route: J = {
-      name: `${o.key}-${o.op.id}`,
-      match: { safe_regex: { regex: o.op.pathRegex }, headers: [{ name: ':method', string_match: { exact: o.op.method } }] },
-      route: action,
-    };
-    if (Object.keys(perFilter).length) route.typed_per_filter_config = perFilter;
-    return route;
+/** Per-route fault config: abort and delay, on requests matching the rule's headers. */
+function routeFault(fault: FaultRule): J {
+  return any('envoy.extensions.filters.http.fault.v3.HTTPFault', {
+    ...(fault.abort ? { abort: { http_status: fault.abort.status, percentage: { numerator: Math.round(fault.abort.percent * 10_000), denominator: 'MILLION' } } } : {}),
+    ...(fault.delay ? { delay: { fixed_delay: seconds(fault.delay.fixedDelayMs), percentage: { numerator: Math.round(fault.delay.percent * 10_000), denominator: 'MILLION' } } } : {}),
+    headers: fault.headers.map((h) => ({
+      name: h.name,
+      string_match: h.exact !== undefined ? { exact: h.exact } : h.prefix !== undefined ? { prefix: h.prefix } : { safe_regex: { regex: h.regex ?? '.*' } },
+    })),
   });
+}
+
+/** typed_per_filter_config of an operation's route: its fault, and the JWT and rate limit filters turned off where the operation is not in scope. */
+function perFilterConfig(ctx: EnvoyContext, o: OpPlan): J {
+  const perFilter: J = {};
+  const fault = ctx.faults.find((f) => f.upstream === o.upstream);
+  if (fault) perFilter['envoy.filters.http.fault'] = routeFault(fault);
+  if (ctx.auth && !o.secured) {
+    perFilter['envoy.filters.http.jwt_authn'] = any('envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig', { disabled: true });
+    perFilter['envoy.filters.http.rbac'] = any('envoy.extensions.filters.http.rbac.v3.RBACPerRoute', {});
+  }
+  if (ctx.rl && !o.rateLimited) {
+    perFilter['envoy.filters.http.local_ratelimit'] = any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
+      stat_prefix: 'pp_unlimited',
+      filter_enabled: { runtime_key: 'pp_unlimited_enabled', default_value: { numerator: 0, denominator: 'HUNDRED' } },
+    });
+  }
+  return perFilter;
+}
+
+/** One route per operation: method + path regex, its cluster(s), timeout, retry policy and per-filter config. */
+function renderRoute(ctx: EnvoyContext, o: OpPlan): J {
+  const timeout = ctx.input.suite.policies.timeout;
+  // Route timeout: all tries together, as Istio's VirtualService timeout (0s, none, when silent).
+  const action: J = { ...routeTarget(ctx.input, o.upstream), timeout: timeout ? seconds(timeout.requestMs) : '0s' };
+  if (ctx.retry && ctx.plan.retry!.methods.includes(o.op.method)) action.retry_policy = ctx.retry;
+  const perFilter = perFilterConfig(ctx, o);
+  const route: J = {
+    name: `${o.key}-${o.op.id}`,
+    match: { safe_regex: { regex: o.op.pathRegex }, headers: [{ name: ':method', string_match: { exact: o.op.method } }] },
+    route: action,
+  };
+  if (Object.keys(perFilter).length) route.typed_per_filter_config = perFilter;
+  return route;
+}
+
+/** The operations' routes, then a 404 for any request no operation matches. */
+function renderRoutes(ctx: EnvoyContext): J[] {
+  const routes = ctx.plan.ops.map((o) => renderRoute(ctx, o));
   routes.push({ name: 'pp-unmatched', match: { prefix: '/' }, direct_response: { status: 404, body: { inline_string: 'no operation of the spec matches\n' } } });
+  return routes;
+}
 
-  const httpFilters: J[] = [];
-  if (auth) {
-    const jwt = auth.jwt;
-    httpFilters.push({
-      name: 'envoy.filters.http.jwt_authn',
-      typed_config: any('envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication', {
-        providers: {
-          proxyproof: {
-            ...(jwt?.issuer ? { issuer: jwt.issuer } : {}),
-            local_jwks: { inline_string: jwksJson(plan) },
-            forward: true,
-            payload_in_metadata: PAYLOAD_KEY,
+/** jwt_authn (verified payload into metadata) and RBAC requiring that payload, as RequestAuthentication + AuthorizationPolicy. */
+function jwtFilters(auth: BearerAuth, plan: Plan): J[] {
+  const jwt = auth.jwt;
+  const authn: J = {
+    name: 'envoy.filters.http.jwt_authn',
+    typed_config: any('envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication', {
+      providers: {
+        proxyproof: {
+          ...(jwt?.issuer ? { issuer: jwt.issuer } : {}),
+          local_jwks: { inline_string: jwksJson(plan) },
+          forward: true,
+          payload_in_metadata: PAYLOAD_KEY,
+        },
+      },
+      // Istio: a missing token passes jwt_authn (RBAC decides), an invalid one is 401.
+      rules: [{ match: { prefix: '/' }, requires: { requires_any: { requirements: [{ provider_name: 'proxyproof' }, { allow_missing: {} }] } } }],
+    }),
+  };
+  const rbac: J = {
+    name: 'envoy.filters.http.rbac',
+    typed_config: any('envoy.extensions.filters.http.rbac.v3.RBAC', {
+      rules: {
+        action: 'ALLOW',
+        policies: {
+          'require-jwt': {
+            permissions: [{ any: true }],
+            principals: [{ metadata: { filter: 'envoy.filters.http.jwt_authn', path: [{ key: PAYLOAD_KEY }], value: { present_match: true } } }],
           },
         },
-        // Istio: a missing token passes jwt_authn (RBAC decides), an invalid one is 401.
-        rules: [{ match: { prefix: '/' }, requires: { requires_any: { requirements: [{ provider_name: 'proxyproof' }, { allow_missing: {} }] } } }],
-      }),
-    });
-    httpFilters.push({
-      name: 'envoy.filters.http.rbac',
-      typed_config: any('envoy.extensions.filters.http.rbac.v3.RBAC', {
-        rules: {
-          action: 'ALLOW',
-          policies: {
-            'require-jwt': {
-              permissions: [{ any: true }],
-              principals: [{ metadata: { filter: 'envoy.filters.http.jwt_authn', path: [{ key: PAYLOAD_KEY }], value: { present_match: true } } }],
-            },
-          },
-        },
-      }),
-    });
-  }
-  if (faults.length) httpFilters.push({ name: 'envoy.filters.http.fault', typed_config: any('envoy.extensions.filters.http.fault.v3.HTTPFault', {}) });
-  if (rl) {
-    httpFilters.push({
-      name: 'envoy.filters.http.local_ratelimit',
-      typed_config: any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
-        stat_prefix: 'pp_local_rate_limit',
-        token_bucket: { max_tokens: rl.limit, tokens_per_fill: rl.limit, fill_interval: seconds(rl.windowMs) },
-        filter_enabled: { runtime_key: 'pp_rl_enabled', default_value: { numerator: 100, denominator: 'HUNDRED' } },
-        filter_enforced: { runtime_key: 'pp_rl_enforced', default_value: { numerator: 100, denominator: 'HUNDRED' } },
-      }),
-    });
-  }
-  httpFilters.push({ name: 'envoy.filters.http.router', typed_config: any('envoy.extensions.filters.http.router.v3.Router', {}) });
+      },
+    }),
+  };
+  return [authn, rbac];
+}
 
+/** The local rate limit: one token bucket shared by the scoped routes, enabled and enforced 100%. */
+function rateLimitFilter(rl: RateLimitPolicy): J {
+  return {
+    name: 'envoy.filters.http.local_ratelimit',
+    typed_config: any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
+      stat_prefix: 'pp_local_rate_limit',
+      token_bucket: { max_tokens: rl.limit, tokens_per_fill: rl.limit, fill_interval: seconds(rl.windowMs) },
+      filter_enabled: { runtime_key: 'pp_rl_enabled', default_value: { numerator: 100, denominator: 'HUNDRED' } },
+      filter_enforced: { runtime_key: 'pp_rl_enforced', default_value: { numerator: 100, denominator: 'HUNDRED' } },
+    }),
+  };
+}
+
+/** The HTTP filter chain: JWT + RBAC, fault, local rate limit, router last. */
+function httpFilters(ctx: EnvoyContext): J[] {
+  const filters: J[] = [];
+  if (ctx.auth) filters.push(...jwtFilters(ctx.auth, ctx.plan));
+  if (ctx.faults.length) filters.push({ name: 'envoy.filters.http.fault', typed_config: any('envoy.extensions.filters.http.fault.v3.HTTPFault', {}) });
+  if (ctx.rl) filters.push(rateLimitFilter(ctx.rl));
+  filters.push({ name: 'envoy.filters.http.router', typed_config: any('envoy.extensions.filters.http.router.v3.Router', {}) });
+  return filters;
+}
+
+/** The listener on {{listen}}: one HTTP connection manager with the routes and filters. */
+function renderListener(input: RenderInput, routes: J[], filters: J[]): J {
+  return {
+    name: 'pp_in',
+    address: { socket_address: { address: input.listen.host, port_value: input.listen.port } },
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: any('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
+              stat_prefix: 'pp_in',
+              access_log: [{ name: 'envoy.access_loggers.stdout', typed_config: any('envoy.extensions.access_loggers.stream.v3.StdoutAccessLog', {}) }],
+              route_config: { name: 'pp_routes', virtual_hosts: [{ name: 'pp', domains: ['*'], routes, include_request_attempt_count: true, ...transformOf(input) }] },
+              http_filters: filters,
+            }),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function renderEnvoyBootstrap(input: RenderInput): J {
+  const ctx = envoyContext(input);
+  const clusters = renderClusters(input);
+  const listener = renderListener(input, renderRoutes(ctx), httpFilters(ctx));
   return {
     node: { id: `sidecar~127.0.0.1~proxyproof.${input.suite.name}~proxyproof.svc.cluster.local`, cluster: input.suite.name },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
-    static_resources: {
-      listeners: [
-        {
-          name: 'pp_in',
-          address: { socket_address: { address: input.listen.host, port_value: input.listen.port } },
-          filter_chains: [
-            {
-              filters: [
-                {
-                  name: 'envoy.filters.network.http_connection_manager',
-                  typed_config: any('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
-                    stat_prefix: 'pp_in',
-                    access_log: [{ name: 'envoy.access_loggers.stdout', typed_config: any('envoy.extensions.access_loggers.stream.v3.StdoutAccessLog', {}) }],
-                    route_config: { name: 'pp_routes', virtual_hosts: [{ name: 'pp', domains: ['*'], routes, include_request_attempt_count: true, ...transformOf(input) }] },
-                    http_filters: httpFilters,
-                  }),
-                },
-              ],
-            },
-          ],
-        },
-      ],
-      clusters,
-    },
+    static_resources: { listeners: [listener], clusters },
   };
 }
 

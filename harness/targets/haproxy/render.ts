@@ -4,9 +4,11 @@
 import path from 'node:path';
 import { HAPROXY_RETRY_STATUSES } from './features.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
-import { makePlan, retryAfterSeconds, type Plan } from '../shared/plan.ts';
+import { makePlan, retryAfterSeconds, type JwtPlan, type Plan, type UpstreamPlan } from '../shared/plan.ts';
 import { ALL_METHODS } from '../../model/spec.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
+import type { FaultRule } from '../../checks/fault/policy.ts';
+import type { RetryPolicy } from '../../checks/retry/policy.ts';
 
 const MAIN_FILE = 'haproxy.cfg';
 const DELAY_LUA = 'pp-fault-delay.lua';
@@ -52,14 +54,48 @@ function ms(n: number): string {
   return `${Math.max(1, Math.round(n))}ms`;
 }
 
-export function renderHaproxy(input: RenderInput, bin: string): RenderedConfig {
-  const plan = makePlan(input, WEIGHT_CAP, 'haproxy');
-  const w = input.workdir;
-  const files: Record<string, string> = {};
-  const out: string[] = [];
-  const line = (indent: number, text: string) => out.push(`${'    '.repeat(indent)}${text}`);
-  const opList = (pred: (o: Plan['ops'][number]) => boolean) => plan.ops.filter(pred).map((o) => o.key).join(' ');
+/** What each section writer needs: the plan, the input, the files beside haproxy.cfg and a line writer. */
+interface Ctx {
+  plan: Plan;
+  input: RenderInput;
+  /** Files written into the workdir besides haproxy.cfg: relative path -> content. */
+  files: Record<string, string>;
+  /** Appends a line of haproxy.cfg, `indent` levels of four spaces deep. */
+  line: (indent: number, text: string) => void;
+}
 
+type OpPlan = Plan['ops'][number];
+
+/** The keys of the operations that `pred` picks, space-separated for `-m str`. */
+function opList(c: Ctx, pred: (o: OpPlan) => boolean): string {
+  return c.plan.ops.filter(pred).map((o) => o.key).join(' ');
+}
+
+function retriesEveryMethod(retry: RetryPolicy): boolean {
+  return ALL_METHODS.every((m) => retry.methods.includes(m));
+}
+
+export function renderHaproxy(input: RenderInput, bin: string): RenderedConfig {
+  const out: string[] = [];
+  const c: Ctx = {
+    plan: makePlan(input, WEIGHT_CAP, 'haproxy'),
+    input,
+    files: {},
+    line: (indent, text) => out.push(`${'    '.repeat(indent)}${text}`),
+  };
+  writeGlobal(c);
+  writeDefaults(c);
+  writeUserlist(c);
+  writeRateLimitTable(c);
+  writeFrontend(c);
+  for (const u of c.plan.upstreams) writeBackend(c, u);
+  c.files[MAIN_FILE] = out.join('\n') + '\n';
+  return { target: 'haproxy', mainFile: MAIN_FILE, files: c.files, ...commands(bin, input.workdir, MAIN_FILE) };
+}
+
+function writeGlobal(c: Ctx): void {
+  const { input, line } = c;
+  const w = input.workdir;
   line(0, `# Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`);
   line(0, '# Edit the suite, not this file.');
   line(0, 'global');
@@ -69,9 +105,13 @@ export function renderHaproxy(input: RenderInput, bin: string): RenderedConfig {
   const delays = (input.suite.policies.fault?.rules ?? []).some((f) => f.delay);
   if (delays) {
     // fault.delay: HAProxy has no delay action; a Lua action sleeps (core.msleep yields, the worker goes on).
-    files[DELAY_LUA] = DELAY_LUA_SOURCE;
+    c.files[DELAY_LUA] = DELAY_LUA_SOURCE;
     line(1, `lua-load ${path.join(w, DELAY_LUA)}`);
   }
+}
+
+function writeDefaults(c: Ctx): void {
+  const { line } = c;
   line(0, '');
   line(0, 'defaults');
   line(1, 'mode http');
@@ -81,166 +121,205 @@ export function renderHaproxy(input: RenderInput, bin: string): RenderedConfig {
   line(1, 'timeout client 30s');
   line(1, 'timeout server 30s');
   line(1, 'timeout http-request 10s');
+}
 
-  if (plan.auth?.kind === 'basic') {
-    line(0, '');
-    line(0, 'userlist pp_users');
-    for (const u of plan.auth.users) line(1, `user ${u.user} insecure-password ${q(u.password)}`);
-  }
+function writeUserlist(c: Ctx): void {
+  const auth = c.plan.auth;
+  if (auth?.kind !== 'basic') return;
+  c.line(0, '');
+  c.line(0, 'userlist pp_users');
+  for (const u of auth.users) c.line(1, `user ${u.user} insecure-password ${q(u.password)}`);
+}
 
-  const rl = plan.rateLimit;
-  if (rl) {
-    line(0, '');
-    line(0, `# Rate limit: ${rl.limit} admitted requests per ${rl.windowMs} ms by ${rl.by}.`);
-    line(0, '# Only admitted requests are counted (gpc0), so rejected ones do not prolong the block.');
-    line(0, 'backend pp_rl');
-    const type = rl.by === 'ip' ? 'type ip' : 'type string len 512';
-    line(1, `stick-table ${type} size 100k expire ${ms(Math.max(rl.windowMs * 2, 10_000))} store gpc0,gpc0_rate(${ms(rl.windowMs)})`);
-  }
+function writeRateLimitTable(c: Ctx): void {
+  const { line } = c;
+  const rl = c.plan.rateLimit;
+  if (!rl) return;
+  line(0, '');
+  line(0, `# Rate limit: ${rl.limit} admitted requests per ${rl.windowMs} ms by ${rl.by}.`);
+  line(0, '# Only admitted requests are counted (gpc0), so rejected ones do not prolong the block.');
+  line(0, 'backend pp_rl');
+  const type = rl.by === 'ip' ? 'type ip' : 'type string len 512';
+  line(1, `stick-table ${type} size 100k expire ${ms(Math.max(rl.windowMs * 2, 10_000))} store gpc0,gpc0_rate(${ms(rl.windowMs)})`);
+}
 
+function writeFrontend(c: Ctx): void {
+  const { input, line } = c;
   line(0, '');
   line(0, 'frontend pp_in');
   line(1, `bind ${input.listen.host}:${input.listen.port}`);
+  writeOperationAcls(c);
+  writeAuth(c);
+  writeRateLimit(c);
+  writeFaults(c);
+  writeTransform(c);
+  writeRouting(c);
+}
+
+function writeOperationAcls(c: Ctx): void {
+  const { line } = c;
   line(1, '# Which operation of the spec a request is (method + path); the first match wins.');
-  for (const o of plan.ops) {
+  for (const o of c.plan.ops) {
     line(1, `acl m_${o.key} method ${o.op.method}`);
     line(1, `acl p_${o.key} path_reg ${re(o.op.pathRegex)}`);
     line(1, `http-request set-var(txn.pp_op) str(${o.key}) if m_${o.key} p_${o.key} !{ var(txn.pp_op) -m found } # ${o.op.id}`);
   }
   line(1, 'http-request deny deny_status 404 if !{ var(txn.pp_op) -m found }');
+}
 
-  if (plan.auth) {
-    const secured = opList((o) => o.secured);
-    line(1, '');
-    line(1, `# Operations that need a credential (${plan.auth.schemeName}, ${plan.auth.kind}).`);
-    if (secured) {
-      line(1, `acl pp_secured var(txn.pp_op) -m str ${secured}`);
-      if (plan.auth.kind === 'apiKey') {
-        const keys = plan.auth.validKeys.map(q).join(' ');
-        line(1, keys ? `acl pp_credential_ok ${credentialFetch(plan)} -m str ${keys}` : 'acl pp_credential_ok always_false');
-        line(1, 'http-request deny deny_status 401 if pp_secured !pp_credential_ok');
-      } else if (plan.auth.kind === 'basic') {
-        line(1, 'http-request auth realm proxyproof if pp_secured !{ http_auth(pp_users) }');
-      } else {
-        const jwt = plan.auth.jwt;
-        line(1, 'http-request set-var(txn.pp_bearer) http_auth_bearer if pp_secured');
-        const sigAcls: string[] = [];
-        if (jwt.alg === 'HS256') {
-          line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("HS256",${q(jwt.secret ?? '')}) -m int 1`);
-          sigAcls.push('pp_jwt_sig');
-        } else {
-          jwt.keys.forEach((k, i) => {
-            const file = `jwt-key-${i}.pem`;
-            files[file] = k.pem;
-            line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("RS256",${q(path.join(w, file))}) -m int 1`);
-          });
-          sigAcls.push('pp_jwt_sig');
-        }
-        line(1, `acl pp_jwt_alg var(txn.pp_bearer),jwt_header_query('$.alg') -m str ${jwt.alg}`);
-        line(1, "http-request set-var(txn.pp_exp) var(txn.pp_bearer),jwt_payload_query('$.exp','int') if pp_secured");
-        line(1, 'http-request set-var(txn.pp_now) date() if pp_secured');
-        line(1, 'acl pp_jwt_expired var(txn.pp_exp),sub(txn.pp_now) -m int le 0');
-        if (jwt.issuer) {
-          line(1, `acl pp_jwt_iss var(txn.pp_bearer),jwt_payload_query('$.iss') -m str ${q(jwt.issuer)}`);
-        }
-        line(1, 'http-request deny deny_status 401 if pp_secured !{ var(txn.pp_bearer) -m found }');
-        line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_alg');
-        line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_sig');
-        line(1, 'http-request deny deny_status 401 if pp_secured pp_jwt_expired');
-        if (jwt.issuer) line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_iss');
-      }
-    }
+function writeAuth(c: Ctx): void {
+  const { plan, line } = c;
+  const auth = plan.auth;
+  if (!auth) return;
+  const secured = opList(c, (o) => o.secured);
+  line(1, '');
+  line(1, `# Operations that need a credential (${auth.schemeName}, ${auth.kind}).`);
+  if (!secured) return;
+  line(1, `acl pp_secured var(txn.pp_op) -m str ${secured}`);
+  if (auth.kind === 'apiKey') {
+    const keys = auth.validKeys.map(q).join(' ');
+    line(1, keys ? `acl pp_credential_ok ${credentialFetch(plan)} -m str ${keys}` : 'acl pp_credential_ok always_false');
+    line(1, 'http-request deny deny_status 401 if pp_secured !pp_credential_ok');
+  } else if (auth.kind === 'basic') {
+    line(1, 'http-request auth realm proxyproof if pp_secured !{ http_auth(pp_users) }');
+  } else {
+    writeJwtChecks(c, auth.jwt);
   }
+}
 
-  if (rl) {
-    const scoped = opList((o) => o.rateLimited);
-    line(1, '');
-    if (scoped) {
-      const key = rl.by === 'consumer' ? credentialFetch(plan) : rl.by === 'ip' ? 'src' : 'str(global)';
-      line(1, `acl pp_rl_scope var(txn.pp_op) -m str ${scoped}`);
-      line(1, `http-request track-sc0 ${key} table pp_rl if pp_rl_scope`);
-      line(
-        1,
-        `http-request return status 429 content-type text/plain string "rate limited" hdr Retry-After ${retryAfterSeconds(rl.windowMs)} if pp_rl_scope { sc_gpc0_rate(0) ge ${rl.limit} }`,
-      );
-      line(1, 'http-request sc-inc-gpc0(0) if pp_rl_scope');
-    }
-  }
-
-  const faults = input.suite.policies.fault?.rules ?? [];
-  if (faults.length) {
-    line(1, '');
-    line(1, '# Faults the proxy injects itself: a delay holds the request (before any abort), an abort answers it here, never sent upstream.');
-    faults.forEach((f, i) => {
-      const ops = opList((o) => o.upstream === f.upstream);
-      if (!ops) return;
-      const conds = [`{ var(txn.pp_op) -m str ${ops} }`];
-      for (const h of f.headers) {
-        if (h.exact !== undefined) conds.push(`{ req.hdr(${h.name}) -m str ${q(h.exact)} }`);
-        else if (h.prefix !== undefined) conds.push(`{ req.hdr(${h.name}) -m beg ${q(h.prefix)} }`);
-        else if (h.regex !== undefined) conds.push(`{ req.hdr(${h.name}) -m reg ${re(h.regex)} }`);
-      }
-      const share = (percent: number) => (percent < 100 ? [`{ rand(10000) -m int lt ${Math.round(percent * 100)} }`] : []);
-      if (f.delay && f.delay.percent > 0) line(1, `http-request lua.pp_delay ${f.delay.fixedDelayMs} if ${[...conds, ...share(f.delay.percent)].join(' ')}`);
-      if (f.abort && f.abort.percent > 0) line(1, `http-request return status ${f.abort.status} content-type text/plain string "fault ${i}: abort" if ${[...conds, ...share(f.abort.percent)].join(' ')}`);
+function writeJwtChecks(c: Ctx, jwt: JwtPlan): void {
+  const { line } = c;
+  line(1, 'http-request set-var(txn.pp_bearer) http_auth_bearer if pp_secured');
+  if (jwt.alg === 'HS256') {
+    line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("HS256",${q(jwt.secret ?? '')}) -m int 1`);
+  } else {
+    jwt.keys.forEach((k, i) => {
+      const file = `jwt-key-${i}.pem`;
+      c.files[file] = k.pem;
+      line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("RS256",${q(path.join(c.input.workdir, file))}) -m int 1`);
     });
   }
-
-  const transform = input.suite.policies.transform;
-  if (transform) {
-    line(1, '');
-    line(1, '# Request transformation (set-header replaces what the client sent; values are log-format, so % is doubled).');
-    for (const [name, value] of Object.entries(transform.setHeaders)) line(1, `http-request set-header ${name} "${value.replace(/["\\]/g, '\\$&').replace(/%/g, '%%')}"`);
-    for (const name of transform.removeHeaders) line(1, `http-request del-header ${name}`);
+  line(1, `acl pp_jwt_alg var(txn.pp_bearer),jwt_header_query('$.alg') -m str ${jwt.alg}`);
+  line(1, "http-request set-var(txn.pp_exp) var(txn.pp_bearer),jwt_payload_query('$.exp','int') if pp_secured");
+  line(1, 'http-request set-var(txn.pp_now) date() if pp_secured');
+  line(1, 'acl pp_jwt_expired var(txn.pp_exp),sub(txn.pp_now) -m int le 0');
+  if (jwt.issuer) {
+    line(1, `acl pp_jwt_iss var(txn.pp_bearer),jwt_payload_query('$.iss') -m str ${q(jwt.issuer)}`);
   }
+  line(1, 'http-request deny deny_status 401 if pp_secured !{ var(txn.pp_bearer) -m found }');
+  line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_alg');
+  line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_sig');
+  line(1, 'http-request deny deny_status 401 if pp_secured pp_jwt_expired');
+  if (jwt.issuer) line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_iss');
+}
 
+function writeRateLimit(c: Ctx): void {
+  const { plan, line } = c;
+  const rl = plan.rateLimit;
+  if (!rl) return;
+  const scoped = opList(c, (o) => o.rateLimited);
+  line(1, '');
+  if (!scoped) return;
+  const key = rl.by === 'consumer' ? credentialFetch(plan) : rl.by === 'ip' ? 'src' : 'str(global)';
+  line(1, `acl pp_rl_scope var(txn.pp_op) -m str ${scoped}`);
+  line(1, `http-request track-sc0 ${key} table pp_rl if pp_rl_scope`);
+  line(
+    1,
+    `http-request return status 429 content-type text/plain string "rate limited" hdr Retry-After ${retryAfterSeconds(rl.windowMs)} if pp_rl_scope { sc_gpc0_rate(0) ge ${rl.limit} }`,
+  );
+  line(1, 'http-request sc-inc-gpc0(0) if pp_rl_scope');
+}
+
+function writeFaults(c: Ctx): void {
+  const faults = c.input.suite.policies.fault?.rules ?? [];
+  if (!faults.length) return;
+  c.line(1, '');
+  c.line(1, '# Faults the proxy injects itself: a delay holds the request (before any abort), an abort answers it here, never sent upstream.');
+  faults.forEach((f, i) => writeFault(c, f, i));
+}
+
+function writeFault(c: Ctx, f: FaultRule, i: number): void {
+  const ops = opList(c, (o) => o.upstream === f.upstream);
+  if (!ops) return;
+  const conds = [`{ var(txn.pp_op) -m str ${ops} }`];
+  for (const h of f.headers) {
+    if (h.exact !== undefined) conds.push(`{ req.hdr(${h.name}) -m str ${q(h.exact)} }`);
+    else if (h.prefix !== undefined) conds.push(`{ req.hdr(${h.name}) -m beg ${q(h.prefix)} }`);
+    else if (h.regex !== undefined) conds.push(`{ req.hdr(${h.name}) -m reg ${re(h.regex)} }`);
+  }
+  const share = (percent: number) => (percent < 100 ? [`{ rand(10000) -m int lt ${Math.round(percent * 100)} }`] : []);
+  if (f.delay && f.delay.percent > 0) c.line(1, `http-request lua.pp_delay ${f.delay.fixedDelayMs} if ${[...conds, ...share(f.delay.percent)].join(' ')}`);
+  if (f.abort && f.abort.percent > 0) c.line(1, `http-request return status ${f.abort.status} content-type text/plain string "fault ${i}: abort" if ${[...conds, ...share(f.abort.percent)].join(' ')}`);
+}
+
+function writeTransform(c: Ctx): void {
+  const { line } = c;
+  const transform = c.input.suite.policies.transform;
+  if (!transform) return;
+  line(1, '');
+  line(1, '# Request transformation (set-header replaces what the client sent; values are log-format, so % is doubled).');
+  for (const [name, value] of Object.entries(transform.setHeaders)) line(1, `http-request set-header ${name} "${value.replace(/["\\]/g, '\\$&').replace(/%/g, '%%')}"`);
+  for (const name of transform.removeHeaders) line(1, `http-request del-header ${name}`);
+}
+
+function writeRouting(c: Ctx): void {
+  const { plan, line } = c;
   line(1, '');
   for (const u of plan.upstreams) {
-    const ops = opList((o) => o.upstream === u.name);
+    const ops = opList(c, (o) => o.upstream === u.name);
     if (ops) line(1, `use_backend be_${u.name} if { var(txn.pp_op) -m str ${ops} }`);
   }
   if (plan.upstreams[0]) line(1, `default_backend be_${plan.upstreams[0].name}`);
+}
 
-  const retry = plan.retry;
-  const timeout = input.suite.policies.timeout;
-  for (const u of plan.upstreams) {
-    line(0, '');
-    line(0, `backend be_${u.name}`);
-    // `balance random` alone means random(2): the less loaded of two draws,
-    // which pulls shares toward equal under concurrency (measured here: 77% for
-    // an 80% weight). random(1) is plain weighted random. Its draws land on a
-    // hash ring with 16 points per unit of weight, so weights are scaled up
-    // (ratios kept exactly) to give the ring enough points to be even.
-    line(1, `balance ${plan.balance === 'random' ? 'random(1)' : 'roundrobin'}`);
-    const ringScale = plan.balance === 'random' ? Math.max(1, Math.floor(WEIGHT_CAP / Math.max(1, ...u.servers.map((s) => s.weight)))) : 1;
-    if (retry) {
-      const on = ['conn-failure', 'empty-response'];
-      if (retry.perTryTimeoutMs !== undefined) on.push('response-timeout');
-      for (const s of retry.on) if (HAPROXY_RETRY_STATUSES.has(s)) on.push(String(s));
-      line(1, '# L7 retries replay the request, so it is buffered first.');
-      line(1, 'option http-buffer-request');
-      line(1, `retries ${retry.attempts}`);
-      line(1, `retry-on ${on.join(' ')}`);
-      line(1, 'option redispatch 1');
-      if (!ALL_METHODS.every((m) => retry.methods.includes(m))) {
-        line(1, `http-request disable-l7-retry if !{ method ${retry.methods.join(' ')} }`);
-      }
-      if (retry.perTryTimeoutMs !== undefined) line(1, `timeout server ${ms(retry.perTryTimeoutMs)}`);
-      else if (timeout) line(1, `timeout server ${ms(timeout.requestMs)}`);
-      if (timeout && retry.perTryTimeoutMs !== undefined && !ALL_METHODS.every((m) => retry.methods.includes(m))) {
-        // Methods that are not retried get one try: the whole request timeout.
-        line(1, `http-request set-timeout server ${ms(timeout.requestMs)} if !{ method ${retry.methods.join(' ')} }`);
-      }
-    } else {
-      line(1, 'retries 0');
-      if (timeout) line(1, `timeout server ${ms(timeout.requestMs)}`);
-    }
-    for (const s of u.servers) {
-      line(1, `server ${u.name}-${s.version}-${s.replica} ${s.endpoint.host}:${s.endpoint.port} weight ${s.weight * ringScale}`);
-    }
+function writeBackend(c: Ctx, u: UpstreamPlan): void {
+  const { plan, line } = c;
+  line(0, '');
+  line(0, `backend be_${u.name}`);
+  // `balance random` alone means random(2): the less loaded of two draws,
+  // which pulls shares toward equal under concurrency (measured here: 77% for
+  // an 80% weight). random(1) is plain weighted random. Its draws land on a
+  // hash ring with 16 points per unit of weight, so weights are scaled up
+  // (ratios kept exactly) to give the ring enough points to be even.
+  line(1, `balance ${plan.balance === 'random' ? 'random(1)' : 'roundrobin'}`);
+  const ringScale = plan.balance === 'random' ? Math.max(1, Math.floor(WEIGHT_CAP / Math.max(1, ...u.servers.map((s) => s.weight)))) : 1;
+  writeRetries(c);
+  writeServerTimeout(c);
+  for (const s of u.servers) {
+    line(1, `server ${u.name}-${s.version}-${s.replica} ${s.endpoint.host}:${s.endpoint.port} weight ${s.weight * ringScale}`);
   }
-  files[MAIN_FILE] = out.join('\n') + '\n';
-  return { target: 'haproxy', mainFile: MAIN_FILE, files, ...commands(bin, w, MAIN_FILE) };
+}
+
+function writeRetries(c: Ctx): void {
+  const { line } = c;
+  const retry = c.plan.retry;
+  if (!retry) {
+    line(1, 'retries 0');
+    return;
+  }
+  const on = ['conn-failure', 'empty-response'];
+  if (retry.perTryTimeoutMs !== undefined) on.push('response-timeout');
+  for (const s of retry.on) if (HAPROXY_RETRY_STATUSES.has(s)) on.push(String(s));
+  line(1, '# L7 retries replay the request, so it is buffered first.');
+  line(1, 'option http-buffer-request');
+  line(1, `retries ${retry.attempts}`);
+  line(1, `retry-on ${on.join(' ')}`);
+  line(1, 'option redispatch 1');
+  if (!retriesEveryMethod(retry)) {
+    line(1, `http-request disable-l7-retry if !{ method ${retry.methods.join(' ')} }`);
+  }
+}
+
+function writeServerTimeout(c: Ctx): void {
+  const { line } = c;
+  const retry = c.plan.retry;
+  const timeout = c.input.suite.policies.timeout;
+  if (retry?.perTryTimeoutMs !== undefined) line(1, `timeout server ${ms(retry.perTryTimeoutMs)}`);
+  else if (timeout) line(1, `timeout server ${ms(timeout.requestMs)}`);
+  if (timeout && retry?.perTryTimeoutMs !== undefined && !retriesEveryMethod(retry)) {
+    // Methods that are not retried get one try: the whole request timeout.
+    line(1, `http-request set-timeout server ${ms(timeout.requestMs)} if !{ method ${retry.methods.join(' ')} }`);
+  }
 }
 
 export function haproxyFromUserConfig(input: RenderInput, configFile: string, bin: string): RenderedConfig & { sourceFile: string } {

@@ -32,7 +32,7 @@ import type { TargetDriver } from '../target.ts';
 import type { Feature } from '../../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
-import { makePlan } from '../shared/plan.ts';
+import { makePlan, type OpPlan, type Plan } from '../shared/plan.ts';
 import { ALL_METHODS } from '../../model/spec.ts';
 import type { Policies } from '../../model/policies.ts';
 import { timeoutOverTries } from '../shared/rules.ts';
@@ -85,46 +85,67 @@ function commands(bin: string, workdir: string, mainFile: string) {
   };
 }
 
-export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
-  const plan = makePlan(input, WEIGHT_CAP, 'kong');
-  const notes: string[] = [];
-  const authPlugin = (): J | undefined => {
-    const a = plan.auth;
-    if (!a) return undefined;
-    if (a.kind === 'apiKey') {
-      if (a.in === 'cookie') {
-        notes.push(`auth: Kong key-auth reads headers, query and body, not cookies (${a.name}); not rendered`);
-        return undefined;
-      }
-      return { name: 'key-auth', config: { key_names: [a.name], key_in_header: a.in === 'header', key_in_query: a.in === 'query', key_in_body: false, hide_credentials: false } };
-    }
-    if (a.kind === 'basic') return { name: 'basic-auth', config: { hide_credentials: false } };
-    if (!a.jwt.issuer) notes.push('auth: Kong jwt picks the consumer by the token\'s iss; set policies.auth.jwt.issuer');
-    return { name: 'jwt', config: { header_names: ['authorization'], claims_to_verify: ['exp'], key_claim_name: 'iss' } };
-  };
-  const auth = authPlugin();
+/** What the declarative config is rendered from, and the notes on what Kong cannot express. */
+interface KongContext {
+  input: RenderInput;
+  plan: Plan;
+  notes: string[];
+}
 
-  const rl = plan.rateLimit;
-  let rlPlugin: J | undefined;
-  if (rl) {
-    const window = WINDOWS[rl.windowMs];
-    if (!window) notes.push(`rateLimit: Kong's windows are a second, minute, hour or day; ${rl.windowMs} ms is none of them; not rendered`);
-    else {
-      // With a Redis named, counters are shared across Kong nodes (policy redis); else each node counts alone.
-      const redis = input.suite.policies.rateLimit?.redis;
-      const store = redis ? { policy: 'redis', redis: { host: redis.host, port: redis.port, ...(redis.database !== undefined ? { database: redis.database } : {}) } } : { policy: 'local' };
-      rlPlugin = { name: 'rate-limiting', config: { [window]: rl.limit, ...store, limit_by: rl.by === 'global' ? 'service' : rl.by, fault_tolerant: true } };
+/** The plugins a route carries when it is in the policy's scope. */
+interface RoutePlugins {
+  auth: J | undefined;
+  rateLimit: J | undefined;
+}
+
+/** key-auth, basic-auth or jwt for the secured routes. */
+function authPlugin({ plan, notes }: KongContext): J | undefined {
+  const a = plan.auth;
+  if (!a) return undefined;
+  if (a.kind === 'apiKey') {
+    if (a.in === 'cookie') {
+      notes.push(`auth: Kong key-auth reads headers, query and body, not cookies (${a.name}); not rendered`);
+      return undefined;
     }
-    if (plan.ops.filter((o) => o.rateLimited).length > 1) notes.push('rateLimit: one rate-limiting plugin per route: Kong counts each scoped route separately');
+    return { name: 'key-auth', config: { key_names: [a.name], key_in_header: a.in === 'header', key_in_query: a.in === 'query', key_in_body: false, hide_credentials: false } };
   }
+  if (a.kind === 'basic') return { name: 'basic-auth', config: { hide_credentials: false } };
+  if (!a.jwt.issuer) notes.push('auth: Kong jwt picks the consumer by the token\'s iss; set policies.auth.jwt.issuer');
+  return { name: 'jwt', config: { header_names: ['authorization'], claims_to_verify: ['exp'], key_claim_name: 'iss' } };
+}
+
+/** rate-limiting for the scoped routes, when the window is one of Kong's. */
+function rateLimitPlugin({ input, plan, notes }: KongContext): J | undefined {
+  const rl = plan.rateLimit;
+  if (!rl) return undefined;
+  let plugin: J | undefined;
+  const window = WINDOWS[rl.windowMs];
+  if (!window) notes.push(`rateLimit: Kong's windows are a second, minute, hour or day; ${rl.windowMs} ms is none of them; not rendered`);
+  else {
+    // With a Redis named, counters are shared across Kong nodes (policy redis); else each node counts alone.
+    const redis = input.suite.policies.rateLimit?.redis;
+    const store = redis ? { policy: 'redis', redis: { host: redis.host, port: redis.port, ...(redis.database !== undefined ? { database: redis.database } : {}) } } : { policy: 'local' };
+    plugin = { name: 'rate-limiting', config: { [window]: rl.limit, ...store, limit_by: rl.by === 'global' ? 'service' : rl.by, fault_tolerant: true } };
+  }
+  if (plan.ops.filter((o) => o.rateLimited).length > 1) notes.push('rateLimit: one rate-limiting plugin per route: Kong counts each scoped route separately');
+  return plugin;
+}
+
+/** Retry and fault policies are not rendered: say why. */
+function unrenderedNotes({ input, plan, notes }: KongContext): void {
   if (plan.retry) notes.push(`retry: Kong retries only connection failures and timeouts (service.retries ${plan.retry.attempts}), never an HTTP 5xx`);
   if (input.suite.policies.fault) notes.push('fault: Kong has no header-matched abort; not rendered');
+}
 
-  // Request transformation: Kong's request-transformer runs remove, rename,
-  // replace, add, append in that order, so replace + add of the same header
-  // sets it whether or not the client sent one.
+/**
+ * Request transformation on every service: Kong's request-transformer runs
+ * remove, rename, replace, add, append in that order, so replace + add of the
+ * same header sets it whether or not the client sent one.
+ */
+function transformerPlugin(input: RenderInput): J | undefined {
   const transform = input.suite.policies.transform;
-  const transformer: J | undefined = transform && {
+  if (!transform) return undefined;
+  return {
     name: 'request-transformer',
     config: {
       ...(transform.removeHeaders.length ? { remove: { headers: [...transform.removeHeaders] } } : {}),
@@ -133,8 +154,27 @@ export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
         : {}),
     },
   };
+}
 
-  const services: J[] = plan.upstreams.map((u) => {
+/** One route per operation: its method and regex path, and the plugins of the policies in scope. */
+function renderRoute(o: OpPlan, plugins: RoutePlugins): J {
+  const route: J = {
+    name: `${o.key}-${o.op.id}`,
+    methods: [o.op.method],
+    paths: [`~${o.op.pathRegex.replace(/^\^/, '')}`],
+    strip_path: false,
+    preserve_host: false,
+  };
+  const onRoute: J[] = [];
+  if (plugins.auth && o.secured) onRoute.push(plugins.auth);
+  if (plugins.rateLimit && o.rateLimited) onRoute.push(plugins.rateLimit);
+  if (onRoute.length) route.plugins = onRoute;
+  return route;
+}
+
+/** One service per upstream, its host the Kong upstream of the same name, with its operations' routes. */
+function renderServices({ input, plan }: KongContext, plugins: RoutePlugins, transformer: J | undefined): J[] {
+  return plan.upstreams.map((u) => {
     const service: J = {
       name: u.name,
       host: u.name,
@@ -145,31 +185,24 @@ export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
       // read_timeout is per try (Kong retries a timed-out try): a per-try timeout wins, else the request timeout.
       read_timeout: plan.retry?.perTryTimeoutMs ?? input.suite.policies.timeout?.requestMs ?? 30_000,
       write_timeout: 30_000,
-      routes: plan.ops
-        .filter((o) => o.upstream === u.name)
-        .map((o) => {
-          const route: J = {
-            name: `${o.key}-${o.op.id}`,
-            methods: [o.op.method],
-            paths: [`~${o.op.pathRegex.replace(/^\^/, '')}`],
-            strip_path: false,
-            preserve_host: false,
-          };
-          const plugins: J[] = [];
-          if (auth && o.secured) plugins.push(auth);
-          if (rlPlugin && o.rateLimited) plugins.push(rlPlugin);
-          if (plugins.length) route.plugins = plugins;
-          return route;
-        }),
+      routes: plan.ops.filter((o) => o.upstream === u.name).map((o) => renderRoute(o, plugins)),
     };
     if (transformer) service.plugins = [transformer];
     return service;
   });
-  const upstreams: J[] = plan.upstreams.map((u) => ({
+}
+
+/** Kong upstreams: targets = the mock replicas, weights = the canary. */
+function renderUpstreams(plan: Plan): J[] {
+  return plan.upstreams.map((u) => ({
     name: u.name,
     algorithm: 'round-robin',
     targets: u.servers.map((s) => ({ target: `${s.endpoint.host}:${s.endpoint.port}`, weight: s.weight, tags: [`version-${s.version}`] })),
   }));
+}
+
+/** The suite's valid consumers with the credential the auth plugin reads; for jwt, one consumer holding the issuer's secret. */
+function renderConsumers({ input, plan, notes }: KongContext): J[] {
   const consumers: J[] = [];
   const valid = input.suite.consumers.filter((c) => c.valid);
   if (plan.auth?.kind === 'apiKey') {
@@ -182,9 +215,19 @@ export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
     if (jwt.keys.length > 1) notes.push('auth: Kong holds one RS256 key per issuer; the first key of the JWKS is used');
     consumers.push({ username: 'proxyproof-jwt', jwt_secrets: [secret] });
   }
+  return consumers;
+}
+
+export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
+  const ctx: KongContext = { input, plan: makePlan(input, WEIGHT_CAP, 'kong'), notes: [] };
+  const plugins: RoutePlugins = { auth: authPlugin(ctx), rateLimit: rateLimitPlugin(ctx) };
+  unrenderedNotes(ctx);
+  const services = renderServices(ctx, plugins, transformerPlugin(input));
+  const upstreams = renderUpstreams(ctx.plan);
+  const consumers = renderConsumers(ctx);
   const doc: J = { _format_version: '3.0', services, upstreams };
   if (consumers.length) doc.consumers = consumers;
-  return { doc, notes };
+  return { doc, notes: ctx.notes };
 }
 
 export function renderKong(input: RenderInput, bin: string): RenderedConfig {

@@ -7,10 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readUserConfig } from '../shared/placeholders.ts';
 import { NGINX_RETRY_STATUSES } from './features.ts';
-import { makePlan, retryAfterSeconds, type Plan } from '../shared/plan.ts';
+import { makePlan, retryAfterSeconds, type AuthPlan, type Plan } from '../shared/plan.ts';
 import { ALL_METHODS } from '../../model/spec.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { escapeRegExp } from '../../util/regex.ts';
+import type { FaultRule } from '../../checks/fault/policy.ts';
 
 const MAIN_FILE = 'nginx.conf';
 const JS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
@@ -65,13 +66,43 @@ function commands(bin: string, workdir: string, mainFile: string, extraGlobal?: 
   };
 }
 
-export function renderNginx(input: RenderInput, bin: string): RenderedConfig {
-  const plan = makePlan(input, WEIGHT_CAP, 'nginx');
-  const w = input.workdir;
-  const files: Record<string, string> = {};
-  const out: string[] = [];
-  const line = (indent: number, text: string) => out.push(`${'    '.repeat(indent)}${text}`);
+/** What each section writer needs: the plan, the input, the files beside nginx.conf and a line writer. */
+interface Ctx {
+  plan: Plan;
+  input: RenderInput;
+  /** Files written into the workdir besides nginx.conf: relative path -> content. */
+  files: Record<string, string>;
+  /** Appends a line of nginx.conf, `indent` levels of four spaces deep. */
+  line: (indent: number, text: string) => void;
+}
 
+type AuthOf<K extends AuthPlan['kind']> = Extract<AuthPlan, { kind: K }>;
+
+/** A fault.abort rule that applies to at least one operation, with those operations' keys. */
+interface AbortRule {
+  i: number;
+  f: FaultRule;
+  abort: NonNullable<FaultRule['abort']>;
+  ops: string[];
+}
+
+export function renderNginx(input: RenderInput, bin: string): RenderedConfig {
+  const out: string[] = [];
+  const c: Ctx = {
+    plan: makePlan(input, WEIGHT_CAP, 'nginx'),
+    input,
+    files: {},
+    line: (indent, text) => out.push(`${'    '.repeat(indent)}${text}`),
+  };
+  writeMainContext(c);
+  writeHttp(c);
+  c.files[MAIN_FILE] = out.join('\n') + '\n';
+  return { target: 'nginx', mainFile: MAIN_FILE, files: c.files, ...commands(bin, input.workdir, MAIN_FILE) };
+}
+
+function writeMainContext(c: Ctx): void {
+  const { input, plan, line } = c;
+  const w = input.workdir;
   line(0, `# Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`);
   line(0, '# Edit the suite, not this file.');
   if (plan.auth?.kind === 'bearer') line(0, `load_module ${JS_MODULE};`);
@@ -85,9 +116,26 @@ export function renderNginx(input: RenderInput, bin: string): RenderedConfig {
   line(0, `pid ${path.join(w, 'nginx.pid')};`);
   line(0, `error_log ${path.join(w, 'error.log')} info;`);
   line(0, 'events { worker_connections 1024; }');
+}
+
+function writeHttp(c: Ctx): void {
+  const { line } = c;
+  const w = c.input.workdir;
+  const aborts = abortRules(c);
   line(0, 'http {');
   line(1, `access_log ${path.join(w, 'access.log')};`);
   for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) line(1, `${t}_temp_path ${path.join(w, `${t}_temp`)};`);
+  writeOperationMaps(c);
+  writeAuth(c);
+  writeRateLimit(c);
+  for (const rule of aborts) writeAbortFlag(c, rule);
+  writeUpstreams(c);
+  writeServer(c, aborts);
+  line(0, '}');
+}
+
+function writeOperationMaps(c: Ctx): void {
+  const { plan, line } = c;
   line(1, '');
   line(1, '# Which operation of the spec a request is (method + path).');
   line(1, 'map "$request_method:$uri" $pp_op {');
@@ -101,116 +149,138 @@ export function renderNginx(input: RenderInput, bin: string): RenderedConfig {
   line(2, 'default "";');
   for (const o of plan.ops) line(2, `${o.key} ${o.upstream};`);
   line(1, '}');
+}
 
-  // auth
-  if (plan.auth) {
-    line(1, '');
-    line(1, `# Operations that need a credential (${plan.auth.schemeName}, ${plan.auth.kind}).`);
-    line(1, 'map $pp_op $pp_secured {');
-    line(2, 'default 0;');
-    for (const o of plan.ops) if (o.secured) line(2, `${o.key} 1;`);
-    line(1, '}');
-    if (plan.auth.kind === 'apiKey') {
-      line(1, `map ${credentialVar(plan)} $pp_credential_ok {`);
-      line(2, 'default 0;');
-      // Plain map keys compare case-insensitively in nginx; a regex (~) is case-sensitive.
-      for (const k of plan.auth.validKeys) line(2, `${q(`~^${escapeRegExp(k)}$`)} 1;`);
-      line(1, '}');
-      line(1, 'map "$pp_secured:$pp_credential_ok" $pp_reject {');
-      line(2, 'default 0;');
-      line(2, '"1:0" 1;');
-      line(1, '}');
-    } else if (plan.auth.kind === 'basic') {
-      files['htpasswd'] = plan.auth.users
-        .map((u) => `${u.user}:{SHA}${createHash('sha1').update(u.password).digest('base64')}`)
-        .join('\n') + '\n';
-      line(1, 'map $pp_secured $pp_realm {');
-      line(2, 'default off;');
-      line(2, '1 proxyproof;');
-      line(1, '}');
-    } else {
-      files['jwt.js'] = readFileSync(JWT_JS, 'utf8');
-      files['jwt-keys.json'] = JSON.stringify(
-        {
-          alg: plan.auth.jwt.alg,
-          secret: plan.auth.jwt.secret,
-          issuer: plan.auth.jwt.issuer,
-          keys: plan.auth.jwt.keys.map((k) => ({
-            kid: k.kid,
-            spki: k.pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''),
-          })),
-        },
-        null,
-        2,
-      );
-      line(1, `js_path ${w}/;`);
-      line(1, 'js_import jwt from jwt.js;');
-    }
-  }
+function writeAuth(c: Ctx): void {
+  const { plan, line } = c;
+  const auth = plan.auth;
+  if (!auth) return;
+  line(1, '');
+  line(1, `# Operations that need a credential (${auth.schemeName}, ${auth.kind}).`);
+  line(1, 'map $pp_op $pp_secured {');
+  line(2, 'default 0;');
+  for (const o of plan.ops) if (o.secured) line(2, `${o.key} 1;`);
+  line(1, '}');
+  if (auth.kind === 'apiKey') writeApiKeyCheck(c, auth);
+  else if (auth.kind === 'basic') writeBasicUsers(c, auth);
+  else writeJwtModule(c, auth);
+}
 
-  // rate limit
+function writeApiKeyCheck(c: Ctx, auth: AuthOf<'apiKey'>): void {
+  const { line } = c;
+  line(1, `map ${credentialVar(c.plan)} $pp_credential_ok {`);
+  line(2, 'default 0;');
+  // Plain map keys compare case-insensitively in nginx; a regex (~) is case-sensitive.
+  for (const k of auth.validKeys) line(2, `${q(`~^${escapeRegExp(k)}$`)} 1;`);
+  line(1, '}');
+  line(1, 'map "$pp_secured:$pp_credential_ok" $pp_reject {');
+  line(2, 'default 0;');
+  line(2, '"1:0" 1;');
+  line(1, '}');
+}
+
+function writeBasicUsers(c: Ctx, auth: AuthOf<'basic'>): void {
+  const { line } = c;
+  c.files['htpasswd'] = auth.users
+    .map((u) => `${u.user}:{SHA}${createHash('sha1').update(u.password).digest('base64')}`)
+    .join('\n') + '\n';
+  line(1, 'map $pp_secured $pp_realm {');
+  line(2, 'default off;');
+  line(2, '1 proxyproof;');
+  line(1, '}');
+}
+
+function writeJwtModule(c: Ctx, auth: AuthOf<'bearer'>): void {
+  c.files['jwt.js'] = readFileSync(JWT_JS, 'utf8');
+  c.files['jwt-keys.json'] = JSON.stringify(
+    {
+      alg: auth.jwt.alg,
+      secret: auth.jwt.secret,
+      issuer: auth.jwt.issuer,
+      keys: auth.jwt.keys.map((k) => ({
+        kid: k.kid,
+        spki: k.pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''),
+      })),
+    },
+    null,
+    2,
+  );
+  c.line(1, `js_path ${c.input.workdir}/;`);
+  c.line(1, 'js_import jwt from jwt.js;');
+}
+
+function writeRateLimit(c: Ctx): void {
+  const { plan, line } = c;
   const rl = plan.rateLimit;
-  if (rl) {
-    line(1, '');
-    line(1, `# Rate limit: ${rl.limit} per ${rl.windowMs} ms by ${rl.by}; an empty key is not limited.`);
-    line(1, 'map $pp_op $pp_rl_scope {');
-    line(2, 'default 0;');
-    for (const o of plan.ops) if (o.rateLimited) line(2, `${o.key} 1;`);
-    line(1, '}');
-    if (rl.by === 'consumer') {
-      line(1, `map "$pp_rl_scope:${credentialVar(plan)}" $pp_rl_key {`);
-      line(2, 'default "";');
-      line(2, '"~^1:(?<pp_k>.+)$" $pp_k;');
-    } else {
-      line(1, 'map $pp_rl_scope $pp_rl_key {');
-      line(2, 'default "";');
-      line(2, rl.by === 'ip' ? '1 $binary_remote_addr;' : '1 global;');
-    }
-    line(1, '}');
-    line(1, `limit_req_zone $pp_rl_key zone=pp_rl:10m rate=${nginxRate(rl.limit, rl.windowMs)};`);
-    line(1, 'limit_req_status 429;');
+  if (!rl) return;
+  line(1, '');
+  line(1, `# Rate limit: ${rl.limit} per ${rl.windowMs} ms by ${rl.by}; an empty key is not limited.`);
+  line(1, 'map $pp_op $pp_rl_scope {');
+  line(2, 'default 0;');
+  for (const o of plan.ops) if (o.rateLimited) line(2, `${o.key} 1;`);
+  line(1, '}');
+  if (rl.by === 'consumer') {
+    line(1, `map "$pp_rl_scope:${credentialVar(plan)}" $pp_rl_key {`);
+    line(2, 'default "";');
+    line(2, '"~^1:(?<pp_k>.+)$" $pp_k;');
+  } else {
+    line(1, 'map $pp_rl_scope $pp_rl_key {');
+    line(2, 'default "";');
+    line(2, rl.by === 'ip' ? '1 $binary_remote_addr;' : '1 global;');
   }
+  line(1, '}');
+  line(1, `limit_req_zone $pp_rl_key zone=pp_rl:10m rate=${nginxRate(rl.limit, rl.windowMs)};`);
+  line(1, 'limit_req_status 429;');
+}
 
-  // Faults the proxy answers itself (fault.abort): one flag per rule, from the
-  // operation, each header matcher (its own map: nginx maps take one source)
-  // and, below 100%, a random share per request (split_clients on $request_id).
-  const aborts = (input.suite.policies.fault?.rules ?? []).flatMap((f, i) => {
-    const ops = plan.ops.filter((o) => o.upstream === f.upstream).map((o) => o.key);
+function abortRules(c: Ctx): AbortRule[] {
+  return (c.input.suite.policies.fault?.rules ?? []).flatMap((f, i) => {
+    const ops = c.plan.ops.filter((o) => o.upstream === f.upstream).map((o) => o.key);
     return f.abort && f.abort.percent > 0 && ops.length ? [{ i, f, abort: f.abort, ops }] : [];
   });
-  for (const { i, f, abort, ops } of aborts) {
-    line(1, '');
-    line(1, `# fault ${i}: abort ${abort.status} (${abort.percent}%) for ${f.upstream}${f.headers.length ? ` when ${f.headers.map((h) => h.name).join(', ')} match` : ''}`);
-    const parts = ['$pp_op'];
-    f.headers.forEach((h, k) => {
-      const v = `$pp_f${i}_h${k}`;
-      const pattern = h.exact !== undefined ? `^${escapeRegExp(h.exact)}$` : h.prefix !== undefined ? `^${escapeRegExp(h.prefix)}` : `^(?:${h.regex})$`;
-      line(1, `map ${headerVar(h.name)} ${v} {`);
-      line(2, 'default 0;');
-      line(2, `${qre(`~${pattern}`)} 1;`);
-      line(1, '}');
-      parts.push(v);
-    });
-    if (abort.percent < 100) {
-      line(1, `split_clients "\${request_id}" $pp_f${i}_share {`);
-      line(2, `${Number(abort.percent.toFixed(2))}% 1;`);
-      line(2, '* 0;');
-      line(1, '}');
-      parts.push(`$pp_f${i}_share`);
-    }
-    line(1, `map "${parts.join(':')}" $pp_fault${i} {`);
-    line(2, 'default 0;');
-    line(2, `${qre(`~^(${ops.join('|')})${':1'.repeat(parts.length - 1)}$`)} 1;`);
-    line(1, '}');
-  }
+}
 
-  // upstreams
-  const retry = plan.retry;
-  const tries = retry ? retry.attempts + 1 : 1;
+// Faults the proxy answers itself (fault.abort): one flag per rule, from the
+// operation, each header matcher (its own map: nginx maps take one source)
+// and, below 100%, a random share per request (split_clients on $request_id).
+function writeAbortFlag(c: Ctx, { i, f, abort, ops }: AbortRule): void {
+  const { line } = c;
+  line(1, '');
+  line(1, `# fault ${i}: abort ${abort.status} (${abort.percent}%) for ${f.upstream}${f.headers.length ? ` when ${f.headers.map((h) => h.name).join(', ')} match` : ''}`);
+  const parts = ['$pp_op'];
+  f.headers.forEach((h, k) => {
+    const v = `$pp_f${i}_h${k}`;
+    const pattern = h.exact !== undefined ? `^${escapeRegExp(h.exact)}$` : h.prefix !== undefined ? `^${escapeRegExp(h.prefix)}` : `^(?:${h.regex})$`;
+    line(1, `map ${headerVar(h.name)} ${v} {`);
+    line(2, 'default 0;');
+    line(2, `${qre(`~${pattern}`)} 1;`);
+    line(1, '}');
+    parts.push(v);
+  });
+  if (abort.percent < 100) {
+    line(1, `split_clients "\${request_id}" $pp_f${i}_share {`);
+    line(2, `${Number(abort.percent.toFixed(2))}% 1;`);
+    line(2, '* 0;');
+    line(1, '}');
+    parts.push(`$pp_f${i}_share`);
+  }
+  line(1, `map "${parts.join(':')}" $pp_fault${i} {`);
+  line(2, 'default 0;');
+  line(2, `${qre(`~^(${ops.join('|')})${':1'.repeat(parts.length - 1)}$`)} 1;`);
+  line(1, '}');
+}
+
+/** Tries per request: the first one and the retries. */
+function triesOf(plan: Plan): number {
+  return plan.retry ? plan.retry.attempts + 1 : 1;
+}
+
+function writeUpstreams(c: Ctx): void {
+  const { plan, line } = c;
   for (const u of plan.upstreams) {
     line(1, '');
     // nginx never retries an entry it already tried: list the replicas often enough.
-    const repeat = Math.max(1, Math.ceil(tries / u.servers.length));
+    const repeat = Math.max(1, Math.ceil(triesOf(plan) / u.servers.length));
     line(1, `# ${u.name}: ${u.servers.map((s) => `${s.version}/${s.replica} weight ${s.weight}`).join(', ')}${repeat > 1 ? `; listed ${repeat} times so every retry finds an untried entry` : ''}`);
     line(1, `upstream ${u.name} {`);
     if (plan.balance === 'random') line(2, 'random;');
@@ -219,104 +289,132 @@ export function renderNginx(input: RenderInput, bin: string): RenderedConfig {
     }
     line(1, '}');
   }
+}
 
-  // retry directives
-  const retryDirectives: string[] = [];
-  let methodsRegex: string | undefined;
-  if (retry) {
-    const conds = ['error'];
-    if (retry.perTryTimeoutMs !== undefined) conds.push('timeout');
-    for (const s of retry.on) if (NGINX_RETRY_STATUSES.has(s)) conds.push(`http_${s}`);
-    if (retry.methods.some((m) => m === 'POST' || m === 'PATCH')) conds.push('non_idempotent');
-    retryDirectives.push(`proxy_next_upstream ${conds.join(' ')};`);
-    retryDirectives.push(`proxy_next_upstream_tries ${tries};`);
-    if (retry.perTryTimeoutMs !== undefined) {
-      retryDirectives.push(`proxy_connect_timeout ${ms(retry.perTryTimeoutMs)};`);
-      retryDirectives.push(`proxy_read_timeout ${ms(retry.perTryTimeoutMs)};`);
-      retryDirectives.push(`proxy_send_timeout ${ms(retry.perTryTimeoutMs)};`);
-    }
-    if (!ALL_METHODS.every((m) => retry.methods.includes(m))) methodsRegex = `^(${retry.methods.join('|')})$`;
-  } else {
-    retryDirectives.push('proxy_next_upstream off;');
+function retryDirectives(plan: Plan): string[] {
+  const retry = plan.retry;
+  if (!retry) return ['proxy_next_upstream off;'];
+  const conds = ['error'];
+  if (retry.perTryTimeoutMs !== undefined) conds.push('timeout');
+  for (const s of retry.on) if (NGINX_RETRY_STATUSES.has(s)) conds.push(`http_${s}`);
+  if (retry.methods.some((m) => m === 'POST' || m === 'PATCH')) conds.push('non_idempotent');
+  const out = [`proxy_next_upstream ${conds.join(' ')};`, `proxy_next_upstream_tries ${triesOf(plan)};`];
+  if (retry.perTryTimeoutMs !== undefined) {
+    out.push(`proxy_connect_timeout ${ms(retry.perTryTimeoutMs)};`);
+    out.push(`proxy_read_timeout ${ms(retry.perTryTimeoutMs)};`);
+    out.push(`proxy_send_timeout ${ms(retry.perTryTimeoutMs)};`);
   }
-  // Request timeout. proxy_read_timeout is per try (and between reads), so with
-  // retries proxy_next_upstream_timeout bounds the whole request; a per-try
-  // timeout, when set, stays the read timeout of each retried try.
-  const timeout = input.suite.policies.timeout;
-  if (timeout) {
-    if (retry?.perTryTimeoutMs === undefined) {
-      retryDirectives.push(`proxy_read_timeout ${ms(timeout.requestMs)};`);
-      retryDirectives.push(`proxy_send_timeout ${ms(timeout.requestMs)};`);
-    }
-    if (retry) retryDirectives.push(`proxy_next_upstream_timeout ${ms(timeout.requestMs)};`);
+  return out;
+}
+
+// Request timeout. proxy_read_timeout is per try (and between reads), so with
+// retries proxy_next_upstream_timeout bounds the whole request; a per-try
+// timeout, when set, stays the read timeout of each retried try.
+function timeoutDirectives(c: Ctx): string[] {
+  const timeout = c.input.suite.policies.timeout;
+  const retry = c.plan.retry;
+  if (!timeout) return [];
+  const out: string[] = [];
+  if (retry?.perTryTimeoutMs === undefined) {
+    out.push(`proxy_read_timeout ${ms(timeout.requestMs)};`);
+    out.push(`proxy_send_timeout ${ms(timeout.requestMs)};`);
   }
+  if (retry) out.push(`proxy_next_upstream_timeout ${ms(timeout.requestMs)};`);
+  return out;
+}
 
-  const access = (indent: number) => {
-    if (rl) line(indent, `limit_req zone=pp_rl burst=${Math.max(0, rl.limit - 1)} nodelay;`);
-    if (plan.auth?.kind === 'basic') {
-      line(indent, 'auth_basic $pp_realm;');
-      line(indent, `auth_basic_user_file ${path.join(w, 'htpasswd')};`);
-    }
-    if (plan.auth?.kind === 'bearer') line(indent, 'auth_request /_proxyproof_jwt;');
-  };
+/** The retried methods when they are not all of them; requests with other methods go to @pp_once. */
+function retriedMethodSubset(plan: Plan): string[] | undefined {
+  const retry = plan.retry;
+  if (!retry || ALL_METHODS.every((m) => retry.methods.includes(m))) return undefined;
+  return retry.methods;
+}
 
+function writeServer(c: Ctx, aborts: AbortRule[]): void {
+  const { input, plan, line } = c;
   line(1, '');
   line(1, 'server {');
   line(2, `listen ${input.listen.host}:${input.listen.port};`);
   line(2, 'proxy_http_version 1.1;');
   line(2, 'proxy_set_header Host $http_host;');
   line(2, 'proxy_set_header Connection "";');
-  const transform = input.suite.policies.transform;
-  if (transform) {
-    // Request transformation; an empty value makes nginx drop the header.
-    for (const [name, value] of Object.entries(transform.setHeaders)) line(2, `proxy_set_header ${name} "${value.replace(/["\\]/g, '\\$&')}";`);
-    for (const name of transform.removeHeaders) line(2, `proxy_set_header ${name} "";`);
-  }
-  for (const d of retryDirectives) line(2, d);
+  writeTransform(c);
+  for (const d of [...retryDirectives(plan), ...timeoutDirectives(c)]) line(2, d);
   line(2, '');
+  writeMainLocation(c, aborts);
+  if (retriedMethodSubset(plan)) writeOnceLocation(c);
+  if (plan.rateLimit) writeRateLimitedLocation(c, plan.rateLimit);
+  if (plan.auth?.kind === 'bearer') writeJwtLocation(c);
+  line(1, '}');
+}
+
+function writeTransform(c: Ctx): void {
+  const transform = c.input.suite.policies.transform;
+  if (!transform) return;
+  // Request transformation; an empty value makes nginx drop the header.
+  for (const [name, value] of Object.entries(transform.setHeaders)) c.line(2, `proxy_set_header ${name} "${value.replace(/["\\]/g, '\\$&')}";`);
+  for (const name of transform.removeHeaders) c.line(2, `proxy_set_header ${name} "";`);
+}
+
+function writeMainLocation(c: Ctx, aborts: AbortRule[]): void {
+  const { plan, line } = c;
+  const retried = retriedMethodSubset(plan);
   line(2, 'location / {');
   line(3, 'if ($pp_op = "") { return 404; }');
   if (plan.auth?.kind === 'apiKey') line(3, 'if ($pp_reject) { return 401; }');
   for (const { i, abort } of aborts) line(3, `if ($pp_fault${i}) { return ${abort.status}; }`);
   if (plan.auth?.kind === 'bearer') {
     line(3, 'set $pp_need_auth $pp_secured;');
-    line(3, `set $pp_jwt_config ${path.join(w, 'jwt-keys.json')};`);
+    line(3, `set $pp_jwt_config ${path.join(c.input.workdir, 'jwt-keys.json')};`);
   }
-  if (methodsRegex) {
-    line(3, `# Methods outside ${retry!.methods.join(',')} are tried once.`);
-    line(3, `if ($request_method !~ ${qre(methodsRegex)}) { return 418; }`);
+  if (retried) {
+    line(3, `# Methods outside ${retried.join(',')} are tried once.`);
+    line(3, `if ($request_method !~ ${qre(`^(${retried.join('|')})$`)}) { return 418; }`);
     line(3, 'error_page 418 = @pp_once;');
   }
-  if (rl) line(3, 'error_page 429 = @pp_429;');
-  access(3);
+  if (plan.rateLimit) line(3, 'error_page 429 = @pp_429;');
+  writeAccessChecks(c, 3);
   line(3, 'proxy_pass http://$pp_upstream;');
   line(2, '}');
-  if (methodsRegex) {
-    line(2, 'location @pp_once {');
-    line(3, 'proxy_next_upstream off;');
-    // One try: it gets the whole request timeout, not the per-try one.
-    if (timeout) line(3, `proxy_read_timeout ${ms(timeout.requestMs)};`);
-    if (rl) line(3, 'error_page 429 = @pp_429;');
-    access(3);
-    line(3, 'proxy_pass http://$pp_upstream;');
-    line(2, '}');
+}
+
+function writeOnceLocation(c: Ctx): void {
+  const { line } = c;
+  const timeout = c.input.suite.policies.timeout;
+  line(2, 'location @pp_once {');
+  line(3, 'proxy_next_upstream off;');
+  // One try: it gets the whole request timeout, not the per-try one.
+  if (timeout) line(3, `proxy_read_timeout ${ms(timeout.requestMs)};`);
+  if (c.plan.rateLimit) line(3, 'error_page 429 = @pp_429;');
+  writeAccessChecks(c, 3);
+  line(3, 'proxy_pass http://$pp_upstream;');
+  line(2, '}');
+}
+
+/** Rate limit and credential checks, repeated in every location that proxies. */
+function writeAccessChecks(c: Ctx, indent: number): void {
+  const { plan, line } = c;
+  const rl = plan.rateLimit;
+  if (rl) line(indent, `limit_req zone=pp_rl burst=${Math.max(0, rl.limit - 1)} nodelay;`);
+  if (plan.auth?.kind === 'basic') {
+    line(indent, 'auth_basic $pp_realm;');
+    line(indent, `auth_basic_user_file ${path.join(c.input.workdir, 'htpasswd')};`);
   }
-  if (rl) {
-    line(2, 'location @pp_429 {');
-    line(3, `add_header Retry-After ${retryAfterSeconds(rl.windowMs)} always;`);
-    line(3, 'return 429;');
-    line(2, '}');
-  }
-  if (plan.auth?.kind === 'bearer') {
-    line(2, 'location = /_proxyproof_jwt {');
-    line(3, 'internal;');
-    line(3, 'js_content jwt.verify;');
-    line(2, '}');
-  }
-  line(1, '}');
-  line(0, '}');
-  files[MAIN_FILE] = out.join('\n') + '\n';
-  return { target: 'nginx', mainFile: MAIN_FILE, files, ...commands(bin, w, MAIN_FILE) };
+  if (plan.auth?.kind === 'bearer') line(indent, 'auth_request /_proxyproof_jwt;');
+}
+
+function writeRateLimitedLocation(c: Ctx, rl: NonNullable<Plan['rateLimit']>): void {
+  c.line(2, 'location @pp_429 {');
+  c.line(3, `add_header Retry-After ${retryAfterSeconds(rl.windowMs)} always;`);
+  c.line(3, 'return 429;');
+  c.line(2, '}');
+}
+
+function writeJwtLocation(c: Ctx): void {
+  c.line(2, 'location = /_proxyproof_jwt {');
+  c.line(3, 'internal;');
+  c.line(3, 'js_content jwt.verify;');
+  c.line(2, '}');
 }
 
 export function nginxFromUserConfig(input: RenderInput, configFile: string, bin: string): RenderedConfig & { sourceFile: string } {

@@ -5,7 +5,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../model/errors.ts';
-import type { HttpMethod, Operation, SecurityScheme } from '../../model/spec.ts';
+import type { Operation, SecurityScheme } from '../../model/spec.ts';
 import type { Consumer } from '../../model/suite.ts';
 import type { RetryPolicy } from '../../checks/retry/policy.ts';
 import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';

@@ -1,0 +1,51 @@
+// Vitest fixtures (test.extend) shared by the tests: a temp folder that is
+// removed after the test whatever its outcome, and proxies that are stopped
+// after it. Use `it` from here instead of vitest's where a test needs them:
+//
+//   import { it } from '../testing/fixtures.ts';
+//   it('renders', async ({ tmp, proxies }) => { ... });
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'vitest';
+import type { ProxyRuntime, StartedProxy, StartOptions } from '../model/runtime.ts';
+import type { RenderedConfig } from '../model/target.ts';
+
+export interface Proxies {
+  /** Start a proxy with the given runtime; it is stopped after the test, pass or fail. */
+  start(runtime: ProxyRuntime, config: RenderedConfig, options: StartOptions): Promise<StartedProxy>;
+}
+
+export interface Fixtures {
+  /** A fresh folder in the OS temp folder (proxyproof-test-*), removed after the test. */
+  tmp: string;
+  proxies: Proxies;
+}
+
+export const it = test.extend<Fixtures>({
+  // eslint-disable-next-line no-empty-pattern
+  tmp: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'proxyproof-test-'));
+    try {
+      await use(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  // eslint-disable-next-line no-empty-pattern
+  proxies: async ({}, use) => {
+    const started: StartedProxy[] = [];
+    try {
+      await use({
+        async start(runtime, config, options) {
+          const p = await runtime.start(config, options);
+          started.push(p);
+          return p;
+        },
+      });
+    } finally {
+      await Promise.allSettled(started.map((p) => p.stop()));
+    }
+  },
+});
