@@ -21,12 +21,14 @@ ifeq ($(CONTAINERS),1)
 test: deps containers
 	npx tsc --noEmit
 	npx tsx scripts/import-graph.ts
+	npx tsx scripts/function-lengths.ts
 	eval "$$(bash scripts/podman-setup.sh --env)" && PROXYPROOF_CONTAINER_TESTS=1 npx vitest run
 	npx playwright test
 else
 test: deps
 	npx tsc --noEmit
 	npx tsx scripts/import-graph.ts
+	npx tsx scripts/function-lengths.ts
 	npx vitest run
 	npx playwright test
 endif

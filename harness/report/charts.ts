@@ -162,85 +162,153 @@ export interface TimelinePoint {
  * dotted vertical line.
  */
 export function rateLimitChart(timeline: TimelinePoint[], opts: { title: string; limit: number; windowMs: number }): string {
-  const width = 560;
-  const height = 230;
-  const left = 44;
-  const right = 16;
-  const top = 26;
-  const bottom = 40;
+  const { width, height, left, right, top, bottom } = RATE_LIMIT_LAYOUT;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const area: Area = { width, left, right, top, plotH };
-  const points = timeline.map((p, i) => ({ t: num(p.t), status: num(p.status), i }));
   const windowMs = Math.max(1, num(opts.windowMs));
   const limit = num(opts.limit);
-  const admittedOf = (s: number) => s >= 200 && s < 400;
-  let admitted = 0;
-  let rejected = 0;
-  let other = 0;
+  const burst = countBurst(timeline, windowMs);
+  const n = Math.max(1, burst.placed.length);
+  const yMax = Math.max(limit, burst.peak, 1) * 1.25;
+  const plot: RateLimitPlot = {
+    area: { width, left, right, top, plotH },
+    limit,
+    windowMs,
+    burst,
+    yMax,
+    x: (k: number) => left + ((k + 0.5) / n) * plotW,
+    y: (v: number) => top + plotH - (v / yMax) * plotH,
+  };
+  const { admitted, rejected, other, peak } = burst;
+  return frame(
+    'ratelimit',
+    width,
+    height,
+    opts.title,
+    rateLimitLegend(burst) + rateLimitGrid(plot) + windowLines(plot) + limitLine(plot) + admittedStep(plot) + requestMarks(plot),
+    ` data-admitted="${admitted}" data-rejected="${rejected}" data-other="${other}" data-limit="${limit}" data-window-ms="${windowMs}" data-peak="${peak}"`,
+  );
+}
+
+const RATE_LIMIT_LAYOUT = { width: 560, height: 230, left: 44, right: 16, top: 26, bottom: 40 };
+
+/** A request of the burst and the running count of requests admitted in its window (n). */
+interface BurstPoint {
+  t: number;
+  status: number;
+  i: number;
+  n: number;
+}
+
+/** The burst counted window by window. */
+interface Burst {
+  placed: BurstPoint[];
+  /** Index of the first request of each window after the first. */
+  bounds: number[];
+  admitted: number;
+  rejected: number;
+  other: number;
+  /** The most requests admitted in one window. */
+  peak: number;
+}
+
+/** A rate-limit chart being drawn: its plot area and scales, and the counted burst. */
+interface RateLimitPlot {
+  area: Area;
+  limit: number;
+  windowMs: number;
+  burst: Burst;
+  yMax: number;
+  /** The x of the k-th request. */
+  x: (k: number) => number;
+  y: (v: number) => number;
+}
+
+const admittedOf = (s: number) => s >= 200 && s < 400;
+
+function countBurst(timeline: TimelinePoint[], windowMs: number): Burst {
+  const points = timeline.map((p, i) => ({ t: num(p.t), status: num(p.status), i }));
+  const burst: Burst = { placed: [], bounds: [], admitted: 0, rejected: 0, other: 0, peak: 0 };
   let win: number | undefined;
   let inWin = 0;
-  let peak = 0;
-  const bounds: number[] = [];
-  const placed = points.map((p, k) => {
+  burst.placed = points.map((p, k) => {
     const w = Math.floor(p.t / windowMs);
     if (w !== win) {
-      if (win !== undefined) bounds.push(k);
+      if (win !== undefined) burst.bounds.push(k);
       win = w;
       inWin = 0;
     }
     if (admittedOf(p.status)) {
-      admitted++;
+      burst.admitted++;
       inWin++;
-      peak = Math.max(peak, inWin);
-    } else if (p.status === 429) rejected++;
-    else other++;
+      burst.peak = Math.max(burst.peak, inWin);
+    } else if (p.status === 429) burst.rejected++;
+    else burst.other++;
     return { ...p, n: inWin };
   });
-  const n = Math.max(1, points.length);
-  const yMax = Math.max(limit, peak, 1) * 1.25;
-  const x = (k: number) => left + ((k + 0.5) / n) * plotW;
-  const y = (v: number) => top + plotH - (v / yMax) * plotH;
-  const yt = integerTicks(yMax / 1.25).filter((v) => v <= yMax);
-  const every = Math.ceil(n / 12);
-  const span = points.length ? Math.max(...points.map((p) => p.t)) - Math.min(...points.map((p) => p.t)) : 0;
-  const grid =
-    yGrid(area, yt, y, String) +
+  return burst;
+}
+
+function rateLimitGrid(plot: RateLimitPlot): string {
+  const { height, bottom } = RATE_LIMIT_LAYOUT;
+  const { placed } = plot.burst;
+  const { area, x } = plot;
+  const yt = integerTicks(plot.yMax / 1.25).filter((v) => v <= plot.yMax);
+  const every = Math.ceil(Math.max(1, placed.length) / 12);
+  const span = placed.length ? Math.max(...placed.map((p) => p.t)) - Math.min(...placed.map((p) => p.t)) : 0;
+  return (
+    yGrid(area, yt, plot.y, String) +
     placed.filter((_, k) => k % every === 0).map((p) => `<text class="tick" x="${r(x(placed.indexOf(p)))}" y="${height - bottom + 15}" text-anchor="middle">${placed.indexOf(p) + 1}</text>`).join('') +
-    xTitle(area, height, `requests in the order sent (answered within ${short(span)} ms; window ${short(windowMs)} ms)`) +
-    yTitle(area, 'admitted in window');
-  const windowLines = bounds.slice(0, 50).map((k) => `<line class="window" x1="${r(x(k - 0.5))}" y1="${top}" x2="${r(x(k - 0.5))}" y2="${top + plotH}"/>`).join('');
-  const limitLine = `<line class="limit" x1="${left}" y1="${r(y(limit))}" x2="${width - right}" y2="${r(y(limit))}"><title>${h(`limit ${limit} per ${windowMs} ms`)}</title></line><text class="lbl limit-lbl" x="${width - right - 4}" y="${r(y(limit) - 5)}" text-anchor="end">limit ${limit}</text>`;
+    xTitle(area, height, `requests in the order sent (answered within ${short(span)} ms; window ${short(plot.windowMs)} ms)`) +
+    yTitle(area, 'admitted in window')
+  );
+}
+
+function windowLines(plot: RateLimitPlot): string {
+  const { top, plotH } = plot.area;
+  return plot.burst.bounds.slice(0, 50).map((k) => `<line class="window" x1="${r(plot.x(k - 0.5))}" y1="${top}" x2="${r(plot.x(k - 0.5))}" y2="${top + plotH}"/>`).join('');
+}
+
+function limitLine(plot: RateLimitPlot): string {
+  const { width, left, right } = plot.area;
+  const { limit, windowMs, y } = plot;
+  return `<line class="limit" x1="${left}" y1="${r(y(limit))}" x2="${width - right}" y2="${r(y(limit))}"><title>${h(`limit ${limit} per ${windowMs} ms`)}</title></line><text class="lbl limit-lbl" x="${width - right - 4}" y="${r(y(limit) - 5)}" text-anchor="end">limit ${limit}</text>`;
+}
+
+/** The step line of the count admitted in the window, request by request. */
+function admittedStep(plot: RateLimitPlot): string {
+  const { width, left, right } = plot.area;
+  const { placed } = plot.burst;
+  const { x, y } = plot;
   let path = '';
   placed.forEach((p, k) => {
     path += k === 0 ? `M${r(left)} ${r(y(p.n))}H${r(x(k))}` : `H${r(x(k))}V${r(y(p.n))}`;
   });
   if (placed.length) path += `H${width - right}`;
-  const step = path ? `<path class="admitted-line" d="${path}"/>` : '';
-  const marks = placed
+  return path ? `<path class="admitted-line" d="${path}"/>` : '';
+}
+
+function requestMarks(plot: RateLimitPlot): string {
+  const { x, y } = plot;
+  return plot.burst.placed
     .map((p, k) => {
       const ok = admittedOf(p.status);
       const cls = ok ? 'mk-ok' : p.status === 429 ? 'mk-429' : 'mk-other';
       return `<circle class="${cls}" cx="${r(x(k))}" cy="${r(y(p.n))}" r="5" data-t="${p.t}" data-status="${p.status}"><title>${h(`request ${k + 1}: ${p.status} after ${short(p.t)} ms; ${p.n} admitted in its window`)}</title></circle>`;
     })
     .join('');
-  const key = legend(
+}
+
+function rateLimitLegend(burst: Burst): string {
+  return legend(
     [
-      { name: `admitted (${admitted})`, cls: 'k-ok' },
-      { name: `429 (${rejected})`, cls: 'k-429' },
-      ...(other ? [{ name: `other status (${other})`, cls: 'k-other' }] : []),
+      { name: `admitted (${burst.admitted})`, cls: 'k-ok' },
+      { name: `429 (${burst.rejected})`, cls: 'k-429' },
+      ...(burst.other ? [{ name: `other status (${burst.other})`, cls: 'k-other' }] : []),
       { name: 'admitted in window', cls: 'k-line' },
     ],
-    left,
+    RATE_LIMIT_LAYOUT.left,
     14,
-  );
-  return frame(
-    'ratelimit',
-    width,
-    height,
-    opts.title,
-    key + grid + windowLines + limitLine + step + marks,
-    ` data-admitted="${admitted}" data-rejected="${rejected}" data-other="${other}" data-limit="${limit}" data-window-ms="${windowMs}" data-peak="${peak}"`,
   );
 }
 

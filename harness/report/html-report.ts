@@ -330,8 +330,79 @@ function embedded(report: RunReport): RunReport {
 
 export function renderHtmlReport(report: RunReport, opts: HtmlOptions = {}): string {
   resetChartIds();
-  const columns: { suite: string; target: string; runtime: string }[] = [];
-  const colKey = (s: string, t: string, rt: string) => JSON.stringify([s, t, rt]);
+  const page = indexPage(report);
+  const s = report.summary;
+  const verdict = s.failed > 0 ? 'failed' : 'passed';
+  const title = `proxyproof: ${verdict} (${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.notSupported} not supported)`;
+  return (
+    pageHead(title) +
+    FILTER_INPUTS +
+    pageHeader(page, verdict) +
+    `<main>\n` +
+    (opts.history ? `${historySection(opts.history)}\n` : '') +
+    verdictsSection(page) +
+    checksSection(page) +
+    renderLoadSection((report as { load?: unknown }).load) +
+    importsSection(report) +
+    `<section id="targets"><h2>Targets</h2>${report.targets.map((t, i) => targetArticle(t, `t${i}`)).join('\n') || '<p class="muted">none</p>'}</section>\n` +
+    `</main>\n<script type="application/json" id="proxyproof-report">${jsonForScript(embedded(report))}</script>\n</body>\n</html>\n`
+  );
+}
+
+/** A column of the verdict matrix. */
+interface Column {
+  suite: string;
+  target: string;
+  runtime: string;
+}
+
+/** What the page's parts share: the report and where things are in it. */
+interface Page {
+  report: RunReport;
+  columns: Column[];
+  checks: string[];
+  /** The element id of each result's article. */
+  ids: Map<CheckResult, string>;
+  /** The results per matrix cell (cellKey). */
+  byCell: Map<string, CheckResult[]>;
+  /** The first target run per column (colKey). */
+  runOf: Map<string, { index: number; run: TargetRun }>;
+  failedN: number;
+  notPassedN: number;
+}
+
+/** Worst first: the order of the checks on the page, and which status a matrix cell shows. */
+const WORST_FIRST: Status[] = ['failed', 'notSupported', 'skipped', 'passed'];
+
+const colKey = (s: string, t: string, rt: string) => JSON.stringify([s, t, rt]);
+const cellKey = (check: string, suite: string, target: string, runtime: string) => JSON.stringify([check, suite, target, runtime]);
+
+function indexPage(report: RunReport): Page {
+  const byCell = new Map<string, CheckResult[]>();
+  for (const r of report.results) {
+    const k = cellKey(r.check, r.suite, r.target, r.runtime);
+    byCell.set(k, [...(byCell.get(k) ?? []), r]);
+  }
+  const runOf = new Map<string, { index: number; run: TargetRun }>();
+  report.targets.forEach((t, index) => {
+    const k = colKey(t.suite, t.target, t.runtime);
+    if (!runOf.has(k)) runOf.set(k, { index, run: t });
+  });
+  return {
+    report,
+    columns: matrixColumns(report),
+    checks: [...new Set(report.results.map((r) => r.check))],
+    ids: new Map<CheckResult, string>(report.results.map((r, i) => [r, `r${i}`])),
+    byCell,
+    runOf,
+    failedN: report.results.filter((r) => r.status === 'failed').length,
+    notPassedN: report.results.filter((r) => r.status !== 'passed').length,
+  };
+}
+
+/** One column per suite, target and runtime: the targets' first, then those only results name. */
+function matrixColumns(report: RunReport): Column[] {
+  const columns: Column[] = [];
   const seen = new Set<string>();
   const addCol = (suite: string, target: string, runtime: string) => {
     const k = colKey(suite, target, runtime);
@@ -342,72 +413,70 @@ export function renderHtmlReport(report: RunReport, opts: HtmlOptions = {}): str
   };
   for (const t of report.targets) addCol(t.suite, t.target, t.runtime);
   for (const r of report.results) addCol(r.suite, r.target, r.runtime);
-  const runtimes = new Set(columns.map((c) => c.runtime));
-  const checks = [...new Set(report.results.map((r) => r.check))];
-  const ids = new Map<CheckResult, string>(report.results.map((r, i) => [r, `r${i}`]));
-  const byCell = new Map<string, CheckResult[]>();
-  for (const r of report.results) {
-    const k = JSON.stringify([r.check, r.suite, r.target, r.runtime]);
-    byCell.set(k, [...(byCell.get(k) ?? []), r]);
-  }
-  const runOf = new Map<string, { index: number; run: TargetRun }>();
-  report.targets.forEach((t, index) => {
-    const k = colKey(t.suite, t.target, t.runtime);
-    if (!runOf.has(k)) runOf.set(k, { index, run: t });
-  });
+  return columns;
+}
 
-  const worst = (rs: CheckResult[]): Status => (['failed', 'notSupported', 'skipped', 'passed'] as Status[]).find((s) => rs.some((r) => r.status === s)) ?? 'passed';
-  const matrix = checks.length
-    ? `<div class="scroll"><table class="matrix"><thead><tr><th>Check</th>${columns.map((c) => `<th>${h(c.suite)} / ${h(c.target)}${runtimes.size > 1 || c.runtime !== 'process' ? `<small>${h(c.runtime)}</small>` : ''}</th>`).join('')}</tr></thead><tbody>` +
-      checks
-        .map((check) => {
-          const inRow = report.results.filter((r) => r.check === check);
-          const cls = ['row', inRow.some((r) => r.status === 'failed') ? 'has-failed' : '', inRow.some((r) => r.status !== 'passed') ? 'has-notpassed' : ''].filter(Boolean).join(' ');
-          return `<tr class="${cls}"><th>${h(check)}</th>${columns
-            .map((c) => {
-              const rs = byCell.get(JSON.stringify([check, c.suite, c.target, c.runtime])) ?? [];
-              if (!rs.length) return '<td class="muted">—</td>';
-              return `<td class="st ${worst(rs)}">${rs.map((r) => `<a href="#${ids.get(r)}">${h(LABEL[r.status])}</a>`).join(' ')}</td>`;
-            })
-            .join('')}</tr>`;
-        })
-        .join('') +
-      `</tbody></table></div>`
-    : '<p class="muted">No checks ran.</p>';
-
-  const order: Status[] = ['failed', 'notSupported', 'skipped', 'passed'];
-  const sorted = [...report.results].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
-  const s = report.summary;
-  const verdict = s.failed > 0 ? 'failed' : 'passed';
-  const title = `proxyproof: ${verdict} (${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.notSupported} not supported)`;
-  const failedN = report.results.filter((r) => r.status === 'failed').length;
-  const notPassedN = report.results.filter((r) => r.status !== 'passed').length;
-  const filter =
-    `<nav class="filter" aria-label="Filter results"><span class="muted">Show:</span>` +
-    `<label for="f-all">all (${report.results.length})</label><label for="f-failed">failures only (${failedN})</label><label for="f-notpassed">not passed (${notPassedN})</label></nav>`;
-  const inputs =
-    `<input class="filter-input" type="radio" name="filter" id="f-all" checked aria-label="show all results">` +
-    `<input class="filter-input" type="radio" name="filter" id="f-failed" aria-label="show failures only">` +
-    `<input class="filter-input" type="radio" name="filter" id="f-notpassed" aria-label="show results that did not pass">\n`;
-  const empty = `<p class="filter-empty no-failed muted">No failures.</p>` + (notPassedN ? '' : `<p class="filter-empty no-notpassed muted">Everything passed.</p>`);
-
+function pageHead(title: string): string {
   return (
     `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
     `<meta http-equiv="Content-Security-Policy" content="${CSP}">\n` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="referrer" content="no-referrer">\n<meta name="color-scheme" content="light dark">\n` +
-    `<title>${h(title)}</title>\n<style>${CSS}</style>\n</head>\n<body>\n` +
-    inputs +
+    `<title>${h(title)}</title>\n<style>${CSS}</style>\n</head>\n<body>\n`
+  );
+}
+
+/** The filter's radio inputs come before the header and main: the CSS sibling selectors (~) that act on them need that. */
+const FILTER_INPUTS =
+  `<input class="filter-input" type="radio" name="filter" id="f-all" checked aria-label="show all results">` +
+  `<input class="filter-input" type="radio" name="filter" id="f-failed" aria-label="show failures only">` +
+  `<input class="filter-input" type="radio" name="filter" id="f-notpassed" aria-label="show results that did not pass">\n`;
+
+function pageHeader(page: Page, verdict: Status): string {
+  const { report } = page;
+  const s = report.summary;
+  const filter =
+    `<nav class="filter" aria-label="Filter results"><span class="muted">Show:</span>` +
+    `<label for="f-all">all (${report.results.length})</label><label for="f-failed">failures only (${page.failedN})</label><label for="f-notpassed">not passed (${page.notPassedN})</label></nav>`;
+  return (
     `<header><h1>proxyproof report ${badge(verdict)}</h1>` +
     `<p class="meta">${h(report.tool.name)} ${h(report.tool.version)} · seed <code>${h(report.seed)}</code> · started ${h(report.startedAt)} · finished ${h(report.finishedAt)}</p>` +
     `<p class="summary">${badge('passed')} <span class="n">${s.passed}</span>${badge('failed')} <span class="n">${s.failed}</span>${badge('skipped')} <span class="n">${s.skipped}</span>${badge('notSupported')} <span class="n">${s.notSupported}</span></p>` +
-    `<p class="muted">Rerun with the same seed: <code>--seed ${h(report.seed)}</code>. Credentials are redacted.</p>${filter}</header>\n` +
-    `<main>\n` +
-    (opts.history ? `${historySection(opts.history)}\n` : '') +
-    `<section id="verdicts"><h2>Verdicts</h2>${matrix}${failedN ? '' : empty}</section>\n` +
-    `<section id="checks"><h2>Checks</h2>${sorted.map((r) => resultArticle(r, ids.get(r)!, report.seed, runOf.get(colKey(r.suite, r.target, r.runtime)))).join('\n') || '<p class="muted">none</p>'}</section>\n` +
-    renderLoadSection((report as { load?: unknown }).load) +
-    importsSection(report) +
-    `<section id="targets"><h2>Targets</h2>${report.targets.map((t, i) => targetArticle(t, `t${i}`)).join('\n') || '<p class="muted">none</p>'}</section>\n` +
-    `</main>\n<script type="application/json" id="proxyproof-report">${jsonForScript(embedded(report))}</script>\n</body>\n</html>\n`
+    `<p class="muted">Rerun with the same seed: <code>--seed ${h(report.seed)}</code>. Credentials are redacted.</p>${filter}</header>\n`
   );
+}
+
+function verdictsSection(page: Page): string {
+  const empty = `<p class="filter-empty no-failed muted">No failures.</p>` + (page.notPassedN ? '' : `<p class="filter-empty no-notpassed muted">Everything passed.</p>`);
+  return `<section id="verdicts"><h2>Verdicts</h2>${verdictMatrix(page)}${page.failedN ? '' : empty}</section>\n`;
+}
+
+function verdictMatrix(page: Page): string {
+  if (!page.checks.length) return '<p class="muted">No checks ran.</p>';
+  const runtimes = new Set(page.columns.map((c) => c.runtime));
+  const head = page.columns.map((c) => `<th>${h(c.suite)} / ${h(c.target)}${runtimes.size > 1 || c.runtime !== 'process' ? `<small>${h(c.runtime)}</small>` : ''}</th>`).join('');
+  return (
+    `<div class="scroll"><table class="matrix"><thead><tr><th>Check</th>${head}</tr></thead><tbody>` +
+    page.checks.map((check) => matrixRow(page, check)).join('') +
+    `</tbody></table></div>`
+  );
+}
+
+function matrixRow(page: Page, check: string): string {
+  const inRow = page.report.results.filter((r) => r.check === check);
+  const cls = ['row', inRow.some((r) => r.status === 'failed') ? 'has-failed' : '', inRow.some((r) => r.status !== 'passed') ? 'has-notpassed' : ''].filter(Boolean).join(' ');
+  return `<tr class="${cls}"><th>${h(check)}</th>${page.columns.map((c) => matrixCell(page, check, c)).join('')}</tr>`;
+}
+
+function matrixCell(page: Page, check: string, c: Column): string {
+  const rs = page.byCell.get(cellKey(check, c.suite, c.target, c.runtime)) ?? [];
+  if (!rs.length) return '<td class="muted">—</td>';
+  const worst = WORST_FIRST.find((s) => rs.some((r) => r.status === s)) ?? 'passed';
+  return `<td class="st ${worst}">${rs.map((r) => `<a href="#${page.ids.get(r)}">${h(LABEL[r.status])}</a>`).join(' ')}</td>`;
+}
+
+function checksSection(page: Page): string {
+  const { report } = page;
+  const sorted = [...report.results].sort((a, b) => WORST_FIRST.indexOf(a.status) - WORST_FIRST.indexOf(b.status));
+  const articles = sorted.map((r) => resultArticle(r, page.ids.get(r)!, report.seed, page.runOf.get(colKey(r.suite, r.target, r.runtime)))).join('\n');
+  return `<section id="checks"><h2>Checks</h2>${articles || '<p class="muted">none</p>'}</section>\n`;
 }

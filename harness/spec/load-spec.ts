@@ -166,6 +166,15 @@ interface DefEntry {
   deps: Record<Mode, Set<string>>;
 }
 
+/** One conversion: the mode, and the keys of the definitions the result refers to (collected here). */
+interface Conversion {
+  mode: Mode;
+  deps: Set<string>;
+}
+
+/** What a keyword converts to when it is to be left out. */
+const OMIT = Symbol('omit');
+
 class SchemaConverter {
   private byPointer = new Map<string, DefEntry>();
   private byKey = new Map<string, DefEntry>();
@@ -177,7 +186,7 @@ class SchemaConverter {
   /** Convert a schema at `where` (for messages) into a self-contained schema. */
   root(schema: unknown, mode: Mode): JsonSchema {
     const deps = new Set<string>();
-    const converted = this.convert(schema, mode, deps);
+    const converted = this.convert(schema, { mode, deps });
     if (deps.size === 0 || typeof converted === 'boolean') return converted;
     const defs: Record<string, JsonSchema> = {};
     const queue = [...deps];
@@ -223,107 +232,85 @@ class SchemaConverter {
       // Placeholder first so that recursion terminates.
       entry.converted[mode] = {};
       const deps = new Set<string>();
-      const out = this.convert(resolvePointer(this.doc, pointer), mode, deps);
+      const out = this.convert(resolvePointer(this.doc, pointer), { mode, deps });
       entry.converted[mode] = out;
       entry.deps[mode] = deps;
     }
     return entry.key;
   }
 
-  private convert(schema: unknown, mode: Mode, deps: Set<string>): JsonSchema {
+  private convert(schema: unknown, c: Conversion): JsonSchema {
     if (typeof schema === 'boolean') return schema;
     if (!isObj(schema)) return {};
-    if (typeof schema.$ref === 'string') {
-      const ref = schema.$ref;
-      let refOut: Obj;
-      if (!ref.startsWith('#')) {
-        this.problems.push({ pointer: ref, detail: 'external $ref left after bundling' });
-        refOut = {};
-      } else {
-        const key = this.def(ref, mode);
-        if (key) deps.add(key);
-        refOut = key ? { $ref: `#/$defs/${key}` } : {};
-      }
-      if (this.version !== '3.1') return refOut;
-      const rest = Object.keys(schema).filter((k) => k !== '$ref' && k !== 'description' && k !== 'summary');
-      if (rest.length === 0) return refOut;
-      const { $ref: _drop, ...siblings } = schema;
-      return { ...(this.convert(siblings, mode, deps) as Obj), ...refOut };
-    }
+    if (typeof schema.$ref === 'string') return this.convertRef(schema, schema.$ref, c);
     const out: Obj = {};
     for (const [k, v] of Object.entries(schema)) {
       if (DROP_KEYS.has(k)) continue;
       if (k.startsWith('x-')) continue;
-      switch (k) {
-        case 'properties':
-        case 'patternProperties':
-        case '$defs':
-        case 'definitions':
-        case 'dependentSchemas': {
-          if (!isObj(v)) break;
-          const props: Obj = {};
-          for (const [pk, pv] of Object.entries(v)) props[pk] = this.convert(pv, mode, deps);
-          out[k] = props;
-          break;
-        }
-        case 'items':
-          out[k] = Array.isArray(v) ? v.map((s) => this.convert(s, mode, deps)) : this.convert(v, mode, deps);
-          break;
-        case 'additionalProperties':
-        case 'additionalItems':
-        case 'unevaluatedProperties':
-        case 'unevaluatedItems':
-        case 'not':
-        case 'contains':
-        case 'propertyNames':
-        case 'if':
-        case 'then':
-        case 'else':
-        case 'contentSchema':
-          out[k] = this.convert(v, mode, deps);
-          break;
-        case 'allOf':
-        case 'anyOf':
-        case 'oneOf':
-        case 'prefixItems':
-          out[k] = Array.isArray(v) ? v.map((s) => this.convert(s, mode, deps)) : v;
-          break;
-        case 'format':
-          if (typeof v === 'string' && KNOWN_FORMATS.has(v)) out[k] = v;
-          break;
-        case 'type':
-          if (v === 'file') break; // 2.0 formData file: any value
-          out[k] = v;
-          break;
-        case 'exclusiveMinimum':
-        case 'exclusiveMaximum':
-          if (typeof v === 'boolean') {
-            const bound = k === 'exclusiveMinimum' ? 'minimum' : 'maximum';
-            if (v && typeof schema[bound] === 'number') out[k] = schema[bound];
-          } else out[k] = v;
-          break;
-        case 'minimum':
-        case 'maximum': {
-          const excl = k === 'minimum' ? schema.exclusiveMinimum : schema.exclusiveMaximum;
-          if (excl === true) break; // became exclusive*
-          out[k] = v;
-          break;
-        }
-        case 'required':
-          if (Array.isArray(v) && v.length > 0) out[k] = v;
-          break;
-        default:
-          out[k] = v;
+      const converted = this.keyword(k, v, schema, c);
+      if (converted !== OMIT) out[k] = converted;
+    }
+    dropHiddenRequired(out, c.mode);
+    return this.withNullable(schema, out);
+  }
+
+  /** A $ref points at the definition's copy under $defs; in 3.1 its siblings stay beside it. */
+  private convertRef(schema: Obj, ref: string, c: Conversion): JsonSchema {
+    let refOut: Obj;
+    if (!ref.startsWith('#')) {
+      this.problems.push({ pointer: ref, detail: 'external $ref left after bundling' });
+      refOut = {};
+    } else {
+      const key = this.def(ref, c.mode);
+      if (key) c.deps.add(key);
+      refOut = key ? { $ref: `#/$defs/${key}` } : {};
+    }
+    if (this.version !== '3.1') return refOut;
+    const rest = Object.keys(schema).filter((k) => k !== '$ref' && k !== 'description' && k !== 'summary');
+    if (rest.length === 0) return refOut;
+    const { $ref: _drop, ...siblings } = schema;
+    return { ...(this.convert(siblings, c) as Obj), ...refOut };
+  }
+
+  /** The converted value of keyword `k` (value `v`) of `schema`, or OMIT to leave it out. */
+  private keyword(k: string, v: unknown, schema: Obj, c: Conversion): unknown {
+    switch (k) {
+      case 'properties':
+      case 'patternProperties':
+      case '$defs':
+      case 'definitions':
+      case 'dependentSchemas': {
+        if (!isObj(v)) return OMIT;
+        const props: Obj = {};
+        for (const [pk, pv] of Object.entries(v)) props[pk] = this.convert(pv, c);
+        return props;
       }
+      case 'items':
+        return Array.isArray(v) ? v.map((s) => this.convert(s, c)) : this.convert(v, c);
+      case 'additionalProperties':
+      case 'additionalItems':
+      case 'unevaluatedProperties':
+      case 'unevaluatedItems':
+      case 'not':
+      case 'contains':
+      case 'propertyNames':
+      case 'if':
+      case 'then':
+      case 'else':
+      case 'contentSchema':
+        return this.convert(v, c);
+      case 'allOf':
+      case 'anyOf':
+      case 'oneOf':
+      case 'prefixItems':
+        return Array.isArray(v) ? v.map((s) => this.convert(s, c)) : v;
+      default:
+        return plainKeyword(k, v, schema);
     }
-    // readOnly properties are not sent in requests; writeOnly ones are not returned.
-    if (Array.isArray(out.required) && isObj(out.properties)) {
-      const props = out.properties as Obj;
-      const skip = mode === 'request' ? 'readOnly' : 'writeOnly';
-      const req = (out.required as unknown[]).filter((r) => !(typeof r === 'string' && isObj(props[r]) && (props[r] as Obj)[skip] === true));
-      if (req.length) out.required = req;
-      else delete out.required;
-    }
+  }
+
+  /** 2.0/3.0 `nullable` (or `x-nullable`): null joins the type and the enum; with neither, the schema becomes anyOf [it, null]. */
+  private withNullable(schema: Obj, out: Obj): JsonSchema {
     const nullable = this.version !== '3.1' && (schema.nullable === true || schema['x-nullable'] === true);
     if (nullable) {
       if (typeof out.type === 'string') {
@@ -353,6 +340,46 @@ class SchemaConverter {
       }
     }
     return entries.filter((e) => !productive.has(e.key));
+  }
+}
+
+/** The converted value of a keyword that holds no subschema, or OMIT to leave it out. */
+function plainKeyword(k: string, v: unknown, schema: Obj): unknown {
+  switch (k) {
+    case 'format':
+      return typeof v === 'string' && KNOWN_FORMATS.has(v) ? v : OMIT;
+    case 'type':
+      if (v === 'file') return OMIT; // 2.0 formData file: any value
+      return v;
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      // 3.0's boolean form becomes the number form (the bound's value) draft-07 and 2020-12 expect.
+      if (typeof v === 'boolean') {
+        const bound = k === 'exclusiveMinimum' ? 'minimum' : 'maximum';
+        return v && typeof schema[bound] === 'number' ? schema[bound] : OMIT;
+      }
+      return v;
+    case 'minimum':
+    case 'maximum': {
+      const excl = k === 'minimum' ? schema.exclusiveMinimum : schema.exclusiveMaximum;
+      if (excl === true) return OMIT; // became exclusive*
+      return v;
+    }
+    case 'required':
+      return Array.isArray(v) && v.length > 0 ? v : OMIT;
+    default:
+      return v;
+  }
+}
+
+/** Drops from `required` what the mode never sees: readOnly properties are not sent in requests; writeOnly ones are not returned. */
+function dropHiddenRequired(out: Obj, mode: Mode): void {
+  if (Array.isArray(out.required) && isObj(out.properties)) {
+    const props = out.properties as Obj;
+    const skip = mode === 'request' ? 'readOnly' : 'writeOnly';
+    const req = (out.required as unknown[]).filter((r) => !(typeof r === 'string' && isObj(props[r]) && (props[r] as Obj)[skip] === true));
+    if (req.length) out.required = req;
+    else delete out.required;
   }
 }
 
@@ -422,6 +449,21 @@ function normalizeSecurity(v: unknown): SecurityRequirement[] {
     return out;
   });
 }
+
+type RequestBody = NonNullable<Operation['requestBody']>;
+
+/** One operation being built: its path key, method, path item, operation object and JSON pointer. */
+interface OpSource {
+  /** The path key as the document writes it. */
+  path: string;
+  method: HttpMethod;
+  item: Obj;
+  op: Obj;
+  pointer: string;
+}
+
+/** Parameters by `in:name`, each with the pointer it was read from. */
+type MergedParams = Map<string, { param: Obj; where: string }>;
 
 function pickContent(content: unknown): [string, Obj] | undefined {
   if (!isObj(content)) return undefined;
@@ -498,22 +540,57 @@ class Builder {
       for (const m of ALL_METHODS) {
         const raw = item[m.toLowerCase()];
         if (!isObj(raw)) continue;
-        ops.push(this.operation(basePath, p, m, item, raw, `${itemPtr}/${m.toLowerCase()}`));
+        ops.push(this.operation(basePath, { path: p, method: m, item, op: raw, pointer: `${itemPtr}/${m.toLowerCase()}` }));
       }
     }
     return ops;
   }
 
-  private operation(basePath: string, p: string, method: HttpMethod, item: Obj, op: Obj, pointer: string): Operation {
-    const id = typeof op.operationId === 'string' && op.operationId ? op.operationId : `${method}_${p}`;
-    const dup = this.ids.get(id);
-    if (dup) throw new InputError(this.file, pointer, `duplicate operationId '${id}' (also at ${dup})`);
-    this.ids.set(id, pointer);
+  private operation(basePath: string, o: OpSource): Operation {
+    const id = this.claimId(o);
     // Some specs (box) tell operations apart with a fragment in the path key; requests never carry it.
-    const fullPath = `${basePath}${p.split('#')[0]}`;
+    const fullPath = `${basePath}${o.path.split('#')[0]}`;
+    const merged = this.mergedParams(o);
+    this.checkPathTemplate(o, merged);
 
-    // Parameters: path-level first, operation-level overrides by (name, in).
-    const merged = new Map<string, { param: Obj; where: string }>();
+    const parameters: ParameterSpec[] = [];
+    let requestBody: Operation['requestBody'];
+    const formParams: Obj[] = [];
+    for (const { param } of merged.values()) {
+      const loc = String(param.in);
+      if (loc === 'body') requestBody = this.swagger2Body(o, param);
+      else if (loc === 'formData') formParams.push(param);
+      else if (loc === 'path' || loc === 'query' || loc === 'header' || loc === 'cookie') parameters.push(this.parameter(o, param, loc));
+    }
+    if (formParams.length) requestBody = this.formDataBody(o, formParams);
+    if (this.version !== '2.0' && o.op.requestBody !== undefined) requestBody = this.openApi3Body(o) ?? requestBody;
+    const responses = this.responses(o);
+
+    return {
+      id,
+      method: o.method,
+      path: fullPath,
+      pathRegex: pathRegexSource(fullPath),
+      security: normalizeSecurity(o.op.security !== undefined ? o.op.security : this.doc.security),
+      parameters,
+      ...(requestBody ? { requestBody } : {}),
+      responses,
+      pointer: o.pointer,
+    };
+  }
+
+  /** The operationId (or METHOD_path), claimed for this operation: a second one with the same id is an error. */
+  private claimId(o: OpSource): string {
+    const id = typeof o.op.operationId === 'string' && o.op.operationId ? o.op.operationId : `${o.method}_${o.path}`;
+    const dup = this.ids.get(id);
+    if (dup) throw new InputError(this.file, o.pointer, `duplicate operationId '${id}' (also at ${dup})`);
+    this.ids.set(id, o.pointer);
+    return id;
+  }
+
+  /** Parameters: path-level first, operation-level overrides by (name, in). */
+  private mergedParams(o: OpSource): MergedParams {
+    const merged: MergedParams = new Map();
     const addParams = (list: unknown, where: string) => {
       if (!Array.isArray(list)) return;
       list.forEach((raw, i) => {
@@ -521,110 +598,107 @@ class Builder {
         if (isObj(prm)) merged.set(`${prm.in}:${prm.name}`, { param: prm, where: `${where}/${i}` });
       });
     };
-    addParams(item.parameters, pointer.replace(/\/[a-z]+$/, '/parameters'));
-    addParams(op.parameters, `${pointer}/parameters`);
+    addParams(o.item.parameters, o.pointer.replace(/\/[a-z]+$/, '/parameters'));
+    addParams(o.op.parameters, `${o.pointer}/parameters`);
+    return merged;
+  }
 
-    for (const m of p.split('#')[0].matchAll(/\{([^}/]+)\}/g)) {
+  /** Every {name} in the path template needs a path parameter. */
+  private checkPathTemplate(o: OpSource, merged: MergedParams): void {
+    for (const m of o.path.split('#')[0].matchAll(/\{([^}/]+)\}/g)) {
       const defined = [...merged.values()].some(({ param }) => param.in === 'path' && param.name === m[1]);
-      if (!defined) throw new InputError(this.file, pointer, `path template ${p} uses {${m[1]}} but the operation defines no path parameter '${m[1]}'`);
+      if (!defined) throw new InputError(this.file, o.pointer, `path template ${o.path} uses {${m[1]}} but the operation defines no path parameter '${m[1]}'`);
     }
+  }
 
-    const parameters: ParameterSpec[] = [];
-    let requestBody: Operation['requestBody'];
-    const formParams: Obj[] = [];
-    for (const { param } of merged.values()) {
-      const loc = String(param.in);
-      if (loc === 'body') {
-        const ct = this.pickMime(op.consumes ?? this.doc.consumes, 'application/json');
-        requestBody = { required: param.required === true, contentType: ct, schema: this.conv.root(param.schema ?? {}, 'request') };
-        const ex = isObj(param['x-examples']) ? (param['x-examples'] as Obj)[ct] : undefined;
-        if (ex !== undefined) requestBody.example = ex;
-        continue;
-      }
-      if (loc === 'formData') { formParams.push(param); continue; }
-      if (loc !== 'path' && loc !== 'query' && loc !== 'header' && loc !== 'cookie') continue;
-      let schemaSrc: unknown;
-      if (this.version === '2.0') schemaSrc = swagger2ParamSchema(param);
-      else if (param.schema !== undefined) schemaSrc = param.schema;
-      else if (isObj(param.content)) schemaSrc = pickContent(param.content)?.[1].schema ?? {};
-      else schemaSrc = {};
-      const ps: ParameterSpec = { name: String(param.name), in: loc, required: loc === 'path' ? true : param.required === true, schema: this.conv.root(schemaSrc, 'request') };
-      const ex = param.example !== undefined ? param.example : this.version === '2.0' ? param['x-example'] : this.exampleOf(param, pointer);
-      if (ex !== undefined) ps.example = ex;
-      parameters.push(ps);
-    }
-    if (formParams.length) {
-      const hasFile = formParams.some((f) => f.type === 'file');
-      const consumes = (op.consumes ?? this.doc.consumes) as unknown;
-      const list = Array.isArray(consumes) ? consumes.map(String) : [];
-      const ct = hasFile ? 'multipart/form-data' : list.find((c) => c.startsWith('application/x-www-form-urlencoded')) ?? list.find((c) => c.startsWith('multipart/form-data')) ?? 'application/x-www-form-urlencoded';
-      const properties: Obj = {};
-      const required: string[] = [];
-      for (const f of formParams) {
-        properties[String(f.name)] = swagger2ParamSchema(f);
-        if (f.required === true) required.push(String(f.name));
-      }
-      const schema: Obj = { type: 'object', properties };
-      if (required.length) schema.required = required;
-      requestBody = { required: required.length > 0, contentType: ct, schema: this.conv.root(schema, 'request') };
-    }
-    if (this.version !== '2.0' && op.requestBody !== undefined) {
-      const rb = this.deref(op.requestBody, `${pointer}/requestBody`);
-      if (isObj(rb)) {
-        const picked = pickContent(rb.content);
-        if (picked) {
-          const [ct, media] = picked;
-          requestBody = { required: rb.required === true, contentType: ct };
-          if (media.schema !== undefined) requestBody.schema = this.conv.root(media.schema, 'request');
-          const ex = this.exampleOf(media, `${pointer}/requestBody/content/${escapePointer(ct)}`);
-          if (ex !== undefined) requestBody.example = ex;
-        }
-      }
-    }
+  private parameter(o: OpSource, param: Obj, loc: ParameterSpec['in']): ParameterSpec {
+    let schemaSrc: unknown;
+    if (this.version === '2.0') schemaSrc = swagger2ParamSchema(param);
+    else if (param.schema !== undefined) schemaSrc = param.schema;
+    else if (isObj(param.content)) schemaSrc = pickContent(param.content)?.[1].schema ?? {};
+    else schemaSrc = {};
+    const ps: ParameterSpec = { name: String(param.name), in: loc, required: loc === 'path' ? true : param.required === true, schema: this.conv.root(schemaSrc, 'request') };
+    const ex = param.example !== undefined ? param.example : this.version === '2.0' ? param['x-example'] : this.exampleOf(param, o.pointer);
+    if (ex !== undefined) ps.example = ex;
+    return ps;
+  }
 
+  /** A 2.0 `in: body` parameter. */
+  private swagger2Body(o: OpSource, param: Obj): RequestBody {
+    const ct = this.pickMime(o.op.consumes ?? this.doc.consumes, 'application/json');
+    const requestBody: RequestBody = { required: param.required === true, contentType: ct, schema: this.conv.root(param.schema ?? {}, 'request') };
+    const ex = isObj(param['x-examples']) ? (param['x-examples'] as Obj)[ct] : undefined;
+    if (ex !== undefined) requestBody.example = ex;
+    return requestBody;
+  }
+
+  /** 2.0 `in: formData` parameters, as one object body. */
+  private formDataBody(o: OpSource, formParams: Obj[]): RequestBody {
+    const hasFile = formParams.some((f) => f.type === 'file');
+    const consumes = (o.op.consumes ?? this.doc.consumes) as unknown;
+    const list = Array.isArray(consumes) ? consumes.map(String) : [];
+    const ct = hasFile ? 'multipart/form-data' : list.find((c) => c.startsWith('application/x-www-form-urlencoded')) ?? list.find((c) => c.startsWith('multipart/form-data')) ?? 'application/x-www-form-urlencoded';
+    const properties: Obj = {};
+    const required: string[] = [];
+    for (const f of formParams) {
+      properties[String(f.name)] = swagger2ParamSchema(f);
+      if (f.required === true) required.push(String(f.name));
+    }
+    const schema: Obj = { type: 'object', properties };
+    if (required.length) schema.required = required;
+    return { required: required.length > 0, contentType: ct, schema: this.conv.root(schema, 'request') };
+  }
+
+  /** A 3.x requestBody; undefined when it has no content. */
+  private openApi3Body(o: OpSource): RequestBody | undefined {
+    const rb = this.deref(o.op.requestBody, `${o.pointer}/requestBody`);
+    if (!isObj(rb)) return undefined;
+    const picked = pickContent(rb.content);
+    if (!picked) return undefined;
+    const [ct, media] = picked;
+    const requestBody: RequestBody = { required: rb.required === true, contentType: ct };
+    if (media.schema !== undefined) requestBody.schema = this.conv.root(media.schema, 'request');
+    const ex = this.exampleOf(media, `${o.pointer}/requestBody/content/${escapePointer(ct)}`);
+    if (ex !== undefined) requestBody.example = ex;
+    return requestBody;
+  }
+
+  private responses(o: OpSource): ResponseSpec[] {
     const responses: ResponseSpec[] = [];
-    if (isObj(op.responses)) {
-      for (const [status, raw] of Object.entries(op.responses)) {
-        if (status.startsWith('x-')) continue;
-        const where = `${pointer}/responses/${escapePointer(status)}`;
-        const r = this.deref(raw, where);
-        if (!isObj(r)) continue;
-        const rs: ResponseSpec = { status };
-        if (this.version === '2.0') {
-          if (r.schema !== undefined) {
-            const examples = isObj(r.examples) ? r.examples : {};
-            const exKey = Object.keys(examples).find((k) => isJsonMediaType(k));
-            const produces = op.produces ?? this.doc.produces;
-            rs.contentType = this.pickMime(produces, 'application/json');
-            rs.schema = this.conv.root(r.schema, 'response');
-            const ex = examples[rs.contentType] ?? (exKey ? examples[exKey] : undefined);
-            if (ex !== undefined) rs.example = ex;
-          }
-        } else {
-          const picked = pickContent(r.content);
-          if (picked) {
-            const [ct, media] = picked;
-            rs.contentType = ct;
-            if (media.schema !== undefined) rs.schema = this.conv.root(media.schema, 'response');
-            const ex = this.exampleOf(media, `${where}/content/${escapePointer(ct)}`);
-            if (ex !== undefined) rs.example = ex;
-          }
-        }
-        responses.push(rs);
-      }
+    if (!isObj(o.op.responses)) return responses;
+    for (const [status, raw] of Object.entries(o.op.responses)) {
+      if (status.startsWith('x-')) continue;
+      const where = `${o.pointer}/responses/${escapePointer(status)}`;
+      const r = this.deref(raw, where);
+      if (!isObj(r)) continue;
+      responses.push(this.version === '2.0' ? this.swagger2Response(o, status, r) : this.openApi3Response(status, r, where));
     }
+    return responses;
+  }
 
-    return {
-      id,
-      method,
-      path: fullPath,
-      pathRegex: pathRegexSource(fullPath),
-      security: normalizeSecurity(op.security !== undefined ? op.security : this.doc.security),
-      parameters,
-      ...(requestBody ? { requestBody } : {}),
-      responses,
-      pointer,
-    };
+  private swagger2Response(o: OpSource, status: string, r: Obj): ResponseSpec {
+    const rs: ResponseSpec = { status };
+    if (r.schema === undefined) return rs;
+    const examples = isObj(r.examples) ? r.examples : {};
+    const exKey = Object.keys(examples).find((k) => isJsonMediaType(k));
+    const produces = o.op.produces ?? this.doc.produces;
+    rs.contentType = this.pickMime(produces, 'application/json');
+    rs.schema = this.conv.root(r.schema, 'response');
+    const ex = examples[rs.contentType] ?? (exKey ? examples[exKey] : undefined);
+    if (ex !== undefined) rs.example = ex;
+    return rs;
+  }
+
+  private openApi3Response(status: string, r: Obj, where: string): ResponseSpec {
+    const rs: ResponseSpec = { status };
+    const picked = pickContent(r.content);
+    if (!picked) return rs;
+    const [ct, media] = picked;
+    rs.contentType = ct;
+    if (media.schema !== undefined) rs.schema = this.conv.root(media.schema, 'response');
+    const ex = this.exampleOf(media, `${where}/content/${escapePointer(ct)}`);
+    if (ex !== undefined) rs.example = ex;
+    return rs;
   }
 
   private pickMime(list: unknown, fallback: string): string {

@@ -142,12 +142,26 @@ const validators = new WeakMap<Spec, SpecValidator>();
 export function createSpecValidator(spec: Spec): SpecValidator {
   const existing = validators.get(spec);
   if (existing) return existing;
-  const strictAjv = makeAjv(spec.version, false);
-  const coerceAjv = makeAjv(spec.version, true);
+  const compile = schemaCompiler(spec.version);
+  const validator: SpecValidator = {
+    validateValue: (schema, value, where = 'body') => valueErrors(compile, schema, value, where),
+    validateRequest: (op, req) => requestErrors(compile, op, req),
+    validateResponse: (op, status, headers, body) => responseResult(compile, op, status, headers, body),
+  };
+  validators.set(spec, validator);
+  return validator;
+}
+
+/** Compiles a schema for plain (strict) or coercing validation; a schema that cannot compile gives its error. */
+type Compile = (schema: JsonSchema, coerce: boolean) => Compiled;
+
+/** The spec's two ajv instances, each with its compiled schemas cached per schema object. */
+function schemaCompiler(version: Spec['version']): Compile {
+  const strictAjv = makeAjv(version, false);
+  const coerceAjv = makeAjv(version, true);
   const strictCache = new WeakMap<object, Compiled>();
   const coerceCache = new WeakMap<object, Compiled>();
-
-  const compile = (schema: JsonSchema, coerce: boolean): Compiled => {
+  return (schema, coerce) => {
     // Parameters are validated wrapped in an object so that ajv may coerce them in place.
     const cache = coerce ? coerceCache : strictCache;
     const key = typeof schema === 'object' ? schema : { b: schema };
@@ -163,117 +177,171 @@ export function createSpecValidator(spec: Spec): SpecValidator {
     if (typeof schema === 'object') cache.set(key, hit);
     return hit;
   };
+}
 
-  const validateValue = (schema: JsonSchema, value: unknown, where = 'body'): string[] => {
-    const v = compile(schema, false);
-    if ('error' in v) return [`${where}: ${v.error}`];
-    return v(value) ? [] : formatErrors(v.errors, where);
+function valueErrors(compile: Compile, schema: JsonSchema, value: unknown, where = 'body'): string[] {
+  const v = compile(schema, false);
+  if ('error' in v) return [`${where}: ${v.error}`];
+  return v(value) ? [] : formatErrors(v.errors, where);
+}
+
+/** Validate with the coercing ajv: the value goes in the { v } wrapper (wrapParam), which messages leave out. */
+function coercedErrors(compile: Compile, schema: JsonSchema, value: unknown, where: string): string[] {
+  const v = compile(schema, true);
+  if ('error' in v) return [`${where}: ${v.error}`];
+  return v({ v: value }) ? [] : formatErrors(v.errors, where).map((e) => e.replace(`${where}/v`, where));
+}
+
+function jsonBodyErrors(compile: Compile, schema: JsonSchema, body: string): string[] {
+  let value: unknown;
+  try { value = JSON.parse(body); } catch { return ['body is not valid JSON']; }
+  return valueErrors(compile, schema, value, 'body');
+}
+
+// ---------------------------------------------------------------------------
+// Requests
+
+/** The parts of a request its parameters are read from. */
+interface RequestParts {
+  pathOnly: string;
+  query: URLSearchParams;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  cookies: Map<string, string>;
+  /** Undefined when the path does not match the operation's template. */
+  pathValues: Record<string, string> | undefined;
+}
+
+function requestErrors(compile: Compile, op: Operation, req: RequestToValidate): string[] {
+  const parts = requestParts(op, req);
+  const errors: string[] = [];
+  if (!parts.pathValues) errors.push(`path '${parts.pathOnly}' does not match ${op.path}`);
+  errors.push(...parameterErrors(compile, op, parts));
+  if (op.requestBody) errors.push(...requestBodyErrors(compile, op.requestBody, req.body, parts.headers['content-type']));
+  return errors;
+}
+
+function requestParts(op: Operation, req: RequestToValidate): RequestParts {
+  const q = req.path.indexOf('?');
+  const pathOnly = q >= 0 ? req.path.slice(0, q) : req.path;
+  const headers = lowerKeys(req.headers);
+  return {
+    pathOnly,
+    query: new URLSearchParams(q >= 0 ? req.path.slice(q + 1) : ''),
+    headers,
+    cookies: parseCookies(headers.cookie),
+    pathValues: extractPathParams(op, pathOnly),
   };
+}
 
-  const validateParam = (p: ParameterSpec, raw: string | string[]): string[] => {
-    const where = `${p.in} parameter '${p.name}'`;
-    const types = schemaTypes(p.schema);
-    let value: unknown = raw;
-    if (types.includes('array')) {
-      const list = Array.isArray(raw) ? raw : [raw];
-      const split = list.length === 1 && list[0].includes(',') && !/^\s*[{[]/.test(list[0]) ? list[0].split(',') : list;
-      // Arrays of objects travel as one JSON text per value.
-      value = split.map((x) => {
-        if (!/^\s*[{[]/.test(x)) return x;
-        try { return JSON.parse(x); } catch { return x; }
-      });
-    } else if (Array.isArray(raw)) value = raw[raw.length - 1];
-    if (types.includes('object') && typeof value === 'string') {
-      try { value = JSON.parse(value); } catch { return []; }
+function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) cookies.set(part.slice(0, i).trim(), part.slice(i + 1).trim());
+  }
+  return cookies;
+}
+
+function parameterErrors(compile: Compile, op: Operation, parts: RequestParts): string[] {
+  const errors: string[] = [];
+  for (const p of op.parameters) {
+    if (isIgnoredHeader(p)) continue;
+    const raw = rawParam(p, parts);
+    if (raw === undefined) {
+      if (p.required && !(p.in === 'path' && !parts.pathValues)) errors.push(`${p.in} parameter '${p.name}' is required`);
+      continue;
     }
-    const v = compile(p.schema, true);
-    if ('error' in v) return [`${where}: ${v.error}`];
-    return v({ v: value }) ? [] : formatErrors(v.errors, where).map((e) => e.replace(`${where}/v`, where));
-  };
+    errors.push(...paramErrors(compile, p, raw));
+  }
+  return errors;
+}
 
-  const validator: SpecValidator = {
-    validateValue,
+/** OpenAPI ignores header parameters named Accept, Content-Type or Authorization. */
+function isIgnoredHeader(p: ParameterSpec): boolean {
+  if (p.in !== 'header') return false;
+  const n = p.name.toLowerCase();
+  return n === 'accept' || n === 'content-type' || n === 'authorization';
+}
 
-    validateRequest(op, req) {
-      const errors: string[] = [];
-      const q = req.path.indexOf('?');
-      const pathOnly = q >= 0 ? req.path.slice(0, q) : req.path;
-      const query = new URLSearchParams(q >= 0 ? req.path.slice(q + 1) : '');
-      const headers = lowerKeys(req.headers);
-      const pathValues = extractPathParams(op, pathOnly);
-      if (!pathValues) errors.push(`path '${pathOnly}' does not match ${op.path}`);
-      const cookies = new Map<string, string>();
-      for (const part of (headers.cookie ?? '').split(';')) {
-        const i = part.indexOf('=');
-        if (i > 0) cookies.set(part.slice(0, i).trim(), part.slice(i + 1).trim());
-      }
-      for (const p of op.parameters) {
-        let raw: string | string[] | undefined;
-        if (p.in === 'path') raw = pathValues?.[p.name];
-        else if (p.in === 'query') { const all = query.getAll(p.name); raw = all.length ? all : undefined; }
-        else if (p.in === 'header') {
-          const n = p.name.toLowerCase();
-          if (n === 'accept' || n === 'content-type' || n === 'authorization') continue;
-          raw = headers[n];
-        } else raw = cookies.get(p.name);
-        if (raw === undefined) {
-          if (p.required && !(p.in === 'path' && !pathValues)) errors.push(`${p.in} parameter '${p.name}' is required`);
-          continue;
-        }
-        errors.push(...validateParam(p, raw));
-      }
-      const rb = op.requestBody;
-      const hasBody = req.body !== undefined && req.body !== '';
-      if (rb) {
-        if (!hasBody) {
-          if (rb.required) errors.push('body is required');
-        } else {
-          const ct = headers['content-type'];
-          if (!contentTypeMatches(rb.contentType, ct)) errors.push(`content-type '${ct ?? ''}' does not match ${rb.contentType}`);
-          else if (rb.schema !== undefined) {
-            const base = mediaBase(ct);
-            if (isJsonMediaType(base) && base !== '*/*') {
-              let value: unknown;
-              try { value = JSON.parse(req.body!); } catch { errors.push('body is not valid JSON'); return errors; }
-              errors.push(...validateValue(rb.schema, value, 'body'));
-            } else if (base === 'application/x-www-form-urlencoded') {
-              const form = new URLSearchParams(req.body!);
-              const obj: Record<string, unknown> = {};
-              for (const k of new Set(form.keys())) {
-                const all = form.getAll(k);
-                obj[k] = all.length === 1 ? all[0] : all;
-              }
-              const v = compile(rb.schema, true);
-              // Coercing validator expects the { v } wrapper.
-              if ('error' in v) errors.push(`body: ${v.error}`);
-              else if (!v({ v: obj })) errors.push(...formatErrors(v.errors, 'body').map((e) => e.replace('body/v', 'body')));
-            }
-          }
-        }
-      }
-      return errors;
-    },
+/** The parameter's value as sent (every value of a repeated query parameter), undefined when absent. */
+function rawParam(p: ParameterSpec, parts: RequestParts): string | string[] | undefined {
+  if (p.in === 'path') return parts.pathValues?.[p.name];
+  if (p.in === 'query') {
+    const all = parts.query.getAll(p.name);
+    return all.length ? all : undefined;
+  }
+  if (p.in === 'header') return parts.headers[p.name.toLowerCase()];
+  return parts.cookies.get(p.name);
+}
 
-    validateResponse(op, status, headers, body) {
-      const r = pickResponse(op, status);
-      if (!r) return { documented: false, errors: [] };
-      const errors: string[] = [];
-      const ct = lowerKeys(headers)['content-type'];
-      if (r.contentType) {
-        if (body !== '' || r.schema !== undefined) {
-          if (!contentTypeMatches(r.contentType, ct)) errors.push(`content-type '${ct ?? ''}' does not match ${r.contentType} documented for ${r.status}`);
-          else if (r.schema !== undefined && isJsonMediaType(mediaBase(ct)) && mediaBase(ct) !== '*/*') {
-            let value: unknown;
-            try { value = JSON.parse(body); } catch { errors.push('body is not valid JSON'); return { documented: true, errors }; }
-            errors.push(...validateValue(r.schema, value, 'body'));
-          }
-        }
-      }
-      return { documented: true, errors };
-    },
-  };
-  validators.set(spec, validator);
-  return validator;
+function paramErrors(compile: Compile, p: ParameterSpec, raw: string | string[]): string[] {
+  const where = `${p.in} parameter '${p.name}'`;
+  const parsed = paramValue(schemaTypes(p.schema), raw);
+  if (!parsed) return [];
+  return coercedErrors(compile, p.schema, parsed.value, where);
+}
+
+/**
+ * The value to validate: a list for array schemas, the last one of a repeated
+ * scalar, parsed JSON for object schemas (undefined when that is not JSON).
+ */
+function paramValue(types: string[], raw: string | string[]): { value: unknown } | undefined {
+  let value: unknown = raw;
+  if (types.includes('array')) value = arrayParamValue(raw);
+  else if (Array.isArray(raw)) value = raw[raw.length - 1];
+  if (types.includes('object') && typeof value === 'string') {
+    try { value = JSON.parse(value); } catch { return undefined; }
+  }
+  return { value };
+}
+
+function arrayParamValue(raw: string | string[]): unknown[] {
+  const list = Array.isArray(raw) ? raw : [raw];
+  const split = list.length === 1 && list[0].includes(',') && !/^\s*[{[]/.test(list[0]) ? list[0].split(',') : list;
+  // Arrays of objects travel as one JSON text per value.
+  return split.map((x) => {
+    if (!/^\s*[{[]/.test(x)) return x;
+    try { return JSON.parse(x); } catch { return x; }
+  });
+}
+
+function requestBodyErrors(compile: Compile, rb: NonNullable<Operation['requestBody']>, body: string | undefined, ct: string | undefined): string[] {
+  if (body === undefined || body === '') return rb.required ? ['body is required'] : [];
+  if (!contentTypeMatches(rb.contentType, ct)) return [`content-type '${ct ?? ''}' does not match ${rb.contentType}`];
+  if (rb.schema === undefined) return [];
+  const base = mediaBase(ct);
+  if (isJsonMediaType(base) && base !== '*/*') return jsonBodyErrors(compile, rb.schema, body);
+  // Coercing validator expects the { v } wrapper.
+  if (base === 'application/x-www-form-urlencoded') return coercedErrors(compile, rb.schema, formObject(body), 'body');
+  return [];
+}
+
+/** A form-urlencoded body as an object; a repeated key holds the list of its values. */
+function formObject(body: string): Record<string, unknown> {
+  const form = new URLSearchParams(body);
+  const obj: Record<string, unknown> = {};
+  for (const k of new Set(form.keys())) {
+    const all = form.getAll(k);
+    obj[k] = all.length === 1 ? all[0] : all;
+  }
+  return obj;
+}
+
+// ---------------------------------------------------------------------------
+// Responses
+
+function responseResult(compile: Compile, op: Operation, status: number, headers: Record<string, string>, body: string): { documented: boolean; errors: string[] } {
+  const r = pickResponse(op, status);
+  if (!r) return { documented: false, errors: [] };
+  return { documented: true, errors: responseBodyErrors(compile, r, lowerKeys(headers)['content-type'], body) };
+}
+
+function responseBodyErrors(compile: Compile, r: ResponseSpec, ct: string | undefined, body: string): string[] {
+  if (!r.contentType || (body === '' && r.schema === undefined)) return [];
+  if (!contentTypeMatches(r.contentType, ct)) return [`content-type '${ct ?? ''}' does not match ${r.contentType} documented for ${r.status}`];
+  if (r.schema !== undefined && isJsonMediaType(mediaBase(ct)) && mediaBase(ct) !== '*/*') return jsonBodyErrors(compile, r.schema, body);
+  return [];
 }
 
 function wrapParam(schema: JsonSchema): Record<string, unknown> {
