@@ -3,6 +3,9 @@
 
 import type { HttpMethod } from './spec.ts';
 
+/** The path prefix of the mocks' admin API (journal, fault programs); no spec path may enter it. */
+export const ADMIN_PREFIX = '/__proxyproof/';
+
 /** The header every request carries end to end, set by the harness. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** The header a mock adds to say who served: upstream/version/replica. */

@@ -12,11 +12,11 @@ import type { UpstreamSpec } from '../model/suite.ts';
 import { loadSpec } from '../spec/load-spec.ts';
 import { createSpecValidator, matchOperation } from '../spec/validate.ts';
 import { generateResponse, type GeneratedResponse } from '../spec/generate-request.ts';
+import { ADMIN_PREFIX } from '../model/upstream.ts';
 import { Journal } from './journal.ts';
 import { checkFaultProgram, FaultPrograms } from './fault-program.ts';
 import { REQUEST_ID_HEADER, SERVED_BY_HEADER, type Endpoint, type JournalEntry } from '../model/upstream.ts';
 
-export const ADMIN_PREFIX = '/__proxyproof/';
 const MAX_BODY = 10 * 1024 * 1024;
 
 export interface MockFleet extends AsyncDisposable {
