@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { UpstreamSpec } from '../model/suite.ts';
+import type { LoadSpecOptions } from '../spec/load-spec.ts';
 import type { FaultProgram, Endpoint } from '../model/upstream.ts';
 
 type Msg =
@@ -31,8 +32,8 @@ export interface MockProcess extends AsyncDisposable {
 const CHILD_FLAG = '--proxyproof-mock-child';
 
 /** Mocks for the spec's operations, one server per upstream x version x replica, in a child process. */
-export async function startMockProcess(specFile: string, upstreams: UpstreamSpec[], seed: number): Promise<MockProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, specFile, JSON.stringify(upstreams), String(seed)], {
+export async function startMockProcess(specFile: string, upstreams: UpstreamSpec[], seed: number, specOptions: LoadSpecOptions = {}): Promise<MockProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, specFile, JSON.stringify(upstreams), String(seed), JSON.stringify(specOptions)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -85,11 +86,11 @@ export async function startMockProcess(specFile: string, upstreams: UpstreamSpec
   };
 }
 
-async function childMain(specFile: string, upstreams: UpstreamSpec[], seed: number): Promise<void> {
+async function childMain(specFile: string, upstreams: UpstreamSpec[], seed: number, specOptions: LoadSpecOptions): Promise<void> {
   const { loadSpec } = await import('../spec/load-spec.ts');
   const { startMockFleet } = await import('../upstream/mock-upstream.ts');
   try {
-    const spec = await loadSpec(specFile);
+    const spec = await loadSpec(specFile, specOptions);
     const fleet = await startMockFleet(spec, upstreams, { seed, record: false });
     const operations = Object.fromEntries(upstreams.map((u) => [u.name, fleet.operationsOf(u.name).map((o) => o.id)]));
     process.on('message', async (m: Msg & { id: number }) => {
@@ -113,4 +114,4 @@ async function childMain(specFile: string, upstreams: UpstreamSpec[], seed: numb
   }
 }
 
-if (process.argv[2] === CHILD_FLAG && process.send) void childMain(process.argv[3], JSON.parse(process.argv[4]) as UpstreamSpec[], Number(process.argv[5]));
+if (process.argv[2] === CHILD_FLAG && process.send) void childMain(process.argv[3], JSON.parse(process.argv[4]) as UpstreamSpec[], Number(process.argv[5]), JSON.parse(process.argv[6] ?? '{}') as LoadSpecOptions);

@@ -24,7 +24,7 @@ export async function loadAll(files: string[]): Promise<Loaded[]> {
   const out: Loaded[] = [];
   for (const file of files) {
     const suite = await loadSuite(file);
-    const spec = await loadSpec(suite.spec);
+    const spec = await loadSpec(suite.spec, suite.specOptions);
     checkAgainstSpec(suite, spec);
     out.push({ suite, spec });
   }
@@ -48,7 +48,8 @@ export function driverOf(t: TargetSpec): TargetDriver {
 /** Render (or take) the config for a target; pure but for reading the user's file. */
 export function configFor(t: TargetSpec, input: RenderInput): RenderedConfig {
   const driver = driverOf(t);
-  return t.config ? driver.fromUserConfig(input, t.config) : driver.render(input);
+  if (t.config) return driver.fromUserConfig(input, t.config);
+  return { ...driver.render(input), origin: { file: input.suite.file, place: `targets.${t.name}` } };
 }
 
 /** Addresses for a dry render: fixed, documented sample ports, nothing bound. */

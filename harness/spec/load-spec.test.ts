@@ -1,6 +1,5 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tempFolder } from '../testing/fixtures.ts';
+import { describe, it, expect } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSpec } from './load-spec.ts';
@@ -13,19 +12,8 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const REAL = path.resolve(repoRoot, 'fixtures/realdata/openapi');
 const real = (p: string) => path.join(REAL, p);
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(tmpdir(), 'proxyproof-spec-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-
-async function write(name: string, text: string): Promise<string> {
-  const file = path.join(tmp, name);
-  await writeFile(file, text);
-  return file;
-}
+const folder = tempFolder('proxyproof-spec-');
+const write = folder.write;
 
 async function loadError(file: string): Promise<InputError> {
   try {
@@ -238,7 +226,7 @@ definitions:
 
 describe('loadSpec: bad input is one line naming the file and the place', () => {
   it('missing file', async () => {
-    const file = path.join(tmp, 'nope.yaml');
+    const file = path.join(folder.path, 'nope.yaml');
     expect((await loadError(file)).message).toBe(`${file}: no such file`);
   });
 

@@ -1,17 +1,18 @@
 // Loads an OpenAPI 2.0 / 3.0 / 3.1 document into the version-neutral Spec model.
 //
-// The document is validated with swagger-parser (errors become one-line
-// InputErrors naming the most specific place), then bundled (internal $refs
-// kept). Every schema handed out in an Operation is self-contained: the
+// The document is bundled (internal $refs kept) and validated with
+// swagger-parser (errors become one-line InputErrors naming the most specific
+// place). What its $refs may read, and the limits on every file read, are in
+// refs.ts and read-document.ts: specs come from people proxyproof's users do
+// not control. Every schema handed out in an Operation is self-contained: the
 // definitions it reaches are copied under `$defs` with safe keys and every
 // `$ref` points at `#/$defs/<key>`, so ajv (draft-07 for 2.0/3.0, 2020-12 for
 // 3.1) and json-schema-faker can both use it as it is, recursive or not.
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError, oneLine } from '../model/errors.ts';
+import { ADMIN_PREFIX } from '../model/upstream.ts';
 import { escapeRegExp, pathTemplateSource } from '../util/regex.ts';
 import type {
   HttpMethod,
@@ -25,6 +26,10 @@ import type {
   Spec,
 } from '../model/spec.ts';
 import { ALL_METHODS } from '../model/spec.ts';
+import { checkRefExpansion, looksLikeJson, parseDocumentText, readLimitedFile, sanitizeMessage } from './read-document.ts';
+import { RefGuard, type LoadSpecOptions } from './refs.ts';
+
+export type { LoadSpecOptions } from './refs.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -77,35 +82,8 @@ function resolvePointer(doc: unknown, ref: string): unknown {
 // Reading and validating the file
 
 async function readDocument(file: string): Promise<Obj> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(file, undefined, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? oneLine(err)})`);
-  }
-  let doc: unknown;
-  const trimmed = text.trimStart();
-  if (file.toLowerCase().endsWith('.json') || trimmed.startsWith('{')) {
-    try {
-      doc = JSON.parse(text);
-    } catch (err) {
-      const msg = oneLine(err);
-      const m = /position (\d+)/.exec(msg);
-      const line = m ? text.slice(0, Number(m[1])).split('\n').length : undefined;
-      throw new InputError(file, line ? `line ${line}` : undefined, `JSON syntax error: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
-    }
-  } else {
-    try {
-      doc = parseYaml(text, { prettyErrors: true, maxAliasCount: 10_000 });
-    } catch (err) {
-      if (err instanceof YAMLParseError) {
-        const line = err.linePos?.[0]?.line;
-        throw new InputError(file, line ? `line ${line}` : undefined, `YAML syntax error: ${oneLine(err.message.split('\n')[0]).replace(/ at line \d+, column \d+:?.*$/, '')}`);
-      }
-      throw new InputError(file, undefined, `YAML syntax error: ${oneLine(err)}`);
-    }
-  }
+  const text = (await readLimitedFile(file, file)).toString('utf8');
+  const doc = parseDocumentText(file, text, looksLikeJson(file, text));
   if (!isObj(doc)) throw new InputError(file, undefined, 'not an OpenAPI document (expected a mapping with an `openapi` or `swagger` field)');
   return doc;
 }
@@ -129,7 +107,41 @@ function detectVersion(file: string, doc: Obj): OpenApiVersion {
 
 interface AjvLikeError { instancePath?: string; message?: string; params?: Record<string, unknown> }
 
-function validationError(file: string, err: unknown): InputError {
+/** Where a local `#/a/b` pointer leads in the document, or undefined. */
+function atPointer(doc: unknown, ref: string): unknown {
+  let cur = doc;
+  for (const t of ref.slice(2).split('/')) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[unescapePointer(decodeURIComponent(t))];
+  }
+  return cur;
+}
+
+/** An InputError for a chain of local $refs that only ever leads to another $ref, back to where it started. */
+function checkRefLoops(file: string, raw: unknown): void {
+  const refs = new Set<string>();
+  const collect = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') {
+      const ref = (v as Record<string, unknown>).$ref;
+      if (typeof ref === 'string' && ref.startsWith('#/')) refs.add(ref);
+      Object.values(v).forEach(collect);
+    }
+  };
+  collect(raw);
+  for (const start of refs) {
+    const chain: string[] = [];
+    let ref: string | undefined = start;
+    while (ref !== undefined && ref.startsWith('#/')) {
+      if (chain.includes(ref)) throw new InputError(file, ref, `$ref loop: ${[...chain.slice(chain.indexOf(ref)), ref].join(' -> ')} (a schema that is only a reference back to itself)`);
+      chain.push(ref);
+      const next = atPointer(raw, ref) as Record<string, unknown> | undefined;
+      ref = next && typeof next === 'object' && typeof next.$ref === 'string' ? next.$ref : undefined;
+    }
+  }
+}
+
+function validationError(file: string, err: unknown, guard: RefGuard): InputError {
   const details = (err as { details?: AjvLikeError[] }).details;
   if (Array.isArray(details) && details.length > 0) {
     // The deepest instance path is the most specific place; prefer non-combinator messages there.
@@ -145,12 +157,21 @@ function validationError(file: string, err: unknown): InputError {
     return new InputError(file, `#${best.instancePath ?? ''}`, oneLine(msg));
   }
   let msg = oneLine(err).replace(/^Swagger schema validation failed\.\s*/, '').replace(/^Validation failed\.\s*/, '');
+  // A $ref pointer walked into a string (whose whole text the TypeError carries): named by the $ref, never by the string.
+  const into = /^Cannot use 'in' operator to search for '([^']*)' in /.exec(msg);
+  if (into) {
+    const token = into[1];
+    const at = guard.locateRef((ref) => ref.includes('#') && ref.split('#')[1].split('/').map((t) => unescapePointer(decodeURIComponent(t))).includes(token));
+    return new InputError(at?.file ?? file, at?.pointer, sanitizeMessage(`$ref pointer goes into a value that is not a mapping or list at token '${token}'`));
+  }
   if (/is not a valid Openapi API definition$/.test(msg)) return new InputError(file, undefined, 'no `paths` (3.0 needs paths; 3.1 needs paths or webhooks)');
   if (/^API version number must be a string/.test(msg)) return new InputError(file, '#/info/version', 'the API version must be a string, not a number');
   // Missing $ref targets: 'Missing $ref pointer "#/x". Token "x" does not exist.'
   const ptr = /\$ref pointer "(#[^"]*)"/.exec(msg);
   if (ptr) return new InputError(file, ptr[1], `$ref target does not exist`);
-  msg = msg.replace(new RegExp(`\\s*${escapeRegExp(file)}`, 'g'), '');
+  for (const name of new Set([path.resolve(file), file])) msg = msg.replace(new RegExp(`\\s*${escapeRegExp(name)}`, 'g'), '');
+  // The library's text may quote what it read (a $ref'd file's content): only a short, quote-free form is shown.
+  msg = sanitizeMessage(msg);
   return new InputError(file, undefined, msg || 'invalid OpenAPI document');
 }
 
@@ -341,6 +362,68 @@ class SchemaConverter {
     }
     return entries.filter((e) => !productive.has(e.key));
   }
+
+  /**
+   * A cycle of definitions each applying the next to the same value ($ref,
+   * allOf/anyOf/oneOf, not, if/then/else, dependent schemas), as pointers
+   * starting from the smallest; undefined when there is none. Walked with an
+   * explicit stack: a hostile spec may chain thousands of definitions.
+   */
+  inPlaceCycle(mode: Mode): string[] | undefined {
+    const edges = new Map<string, string[]>();
+    for (const e of this.entries()) {
+      const converted = e.converted[mode];
+      if (converted === undefined) continue;
+      const out = new Set<string>();
+      inPlaceRefs(converted, out);
+      edges.set(e.key, [...out].filter((k) => this.byKey.has(k)));
+    }
+    const state = new Map<string, 'open' | 'done'>();
+    for (const start of edges.keys()) {
+      if (state.has(start)) continue;
+      const trail = [start];
+      const next = [0];
+      state.set(start, 'open');
+      while (trail.length) {
+        const key = trail[trail.length - 1];
+        const targets = edges.get(key) ?? [];
+        const i = next[next.length - 1]++;
+        if (i >= targets.length) {
+          state.set(key, 'done');
+          trail.pop();
+          next.pop();
+          continue;
+        }
+        const t = targets[i];
+        if (state.get(t) === 'open') {
+          const loop = trail.slice(trail.indexOf(t)).map((k) => this.byKey.get(k)!.pointer);
+          const first = loop.indexOf([...loop].sort()[0]);
+          return [...loop.slice(first), ...loop.slice(0, first)];
+        }
+        if (!state.has(t)) {
+          state.set(t, 'open');
+          trail.push(t);
+          next.push(0);
+        }
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The $defs keys a converted schema applies to the value itself (not to a property or an item of it). */
+function inPlaceRefs(schema: unknown, out: Set<string>): void {
+  if (!isObj(schema)) return;
+  if (typeof schema.$ref === 'string') out.add(schema.$ref.replace(/^#\/\$defs\//, ''));
+  for (const k of ['allOf', 'anyOf', 'oneOf']) {
+    const list = schema[k];
+    if (Array.isArray(list)) for (const sub of list) inPlaceRefs(sub, out);
+  }
+  for (const k of ['not', 'if', 'then', 'else']) inPlaceRefs(schema[k], out);
+  for (const k of ['dependentSchemas', 'dependencies']) {
+    const deps = schema[k];
+    if (isObj(deps)) for (const sub of Object.values(deps)) inPlaceRefs(sub, out);
+  }
 }
 
 /** The converted value of a keyword that holds no subschema, or OMIT to leave it out. */
@@ -435,6 +518,24 @@ function basePathOf(version: OpenApiVersion, doc: Obj): string {
   p = p.replace(/\/+$/, '');
   if (p && !p.startsWith('/')) p = `/${p}`;
   return p;
+}
+
+/**
+ * Whether a request path would reach the mocks' admin API under a reading a
+ * proxy or server may give it: ASCII percent-decoding (repeated), `\` as `/`,
+ * `;params` dropped, dot segments and repeated slashes removed, any case.
+ */
+function underAdminPrefix(p: string): boolean {
+  let cur = p;
+  for (let i = 0; i < 4; i++) {
+    const next = cur
+      .replace(/%([0-7][0-9a-f])/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+      .replace(/\\/g, '/')
+      .replace(/;[^/]*/g, '');
+    if (next === cur) break;
+    cur = next;
+  }
+  return `${path.posix.normalize(`/${cur}`)}/`.toLowerCase().startsWith(ADMIN_PREFIX.toLowerCase());
 }
 
 export function pathRegexSource(template: string): string {
@@ -533,8 +634,13 @@ class Builder {
   operations(basePath: string): Operation[] {
     const ops: Operation[] = [];
     const paths = isObj(this.doc.paths) ? this.doc.paths : {};
+    if (underAdminPrefix(`${basePath}/`)) {
+      const where = this.version === '2.0' ? '#/basePath' : '#/servers/0/url';
+      throw new InputError(this.file, where, `base path ${basePath} is under ${ADMIN_PREFIX}, the mocks' admin API: the proxy would send every operation there`);
+    }
     for (const [p, rawItem] of Object.entries(paths)) {
       const itemPtr = `#/paths/${escapePointer(p)}`;
+      this.checkPathKey(p, itemPtr, basePath);
       const item = this.deref(rawItem, itemPtr);
       if (!isObj(item)) continue;
       for (const m of ALL_METHODS) {
@@ -601,6 +707,22 @@ class Builder {
     addParams(o.item.parameters, o.pointer.replace(/\/[a-z]+$/, '/parameters'));
     addParams(o.op.parameters, `${o.pointer}/parameters`);
     return merged;
+  }
+
+  /**
+   * A path key the model can route: a template whose braces each hold a name
+   * (`/pets/{}` and `/pets/{petId` would match nothing, or the wrong thing),
+   * and not under the mocks' admin prefix, which the mocks answer themselves.
+   */
+  private checkPathKey(p: string, where: string, basePath: string): void {
+    const template = p.split('#')[0];
+    if (!template.startsWith('/')) throw new InputError(this.file, where, `path ${p} must start with /`);
+    if (/\{\}/.test(template)) throw new InputError(this.file, where, `path template ${p} has an empty parameter name {}`);
+    const rest = template.replace(/\{[^{}/]+\}/g, '');
+    if (/[{}]/.test(rest)) throw new InputError(this.file, where, `path template ${p} has an unmatched ${rest.includes('{') ? '{' : '}'} (a parameter is written {name}, within one segment)`);
+    if (underAdminPrefix(`${basePath}${template}`)) {
+      throw new InputError(this.file, where, `path ${basePath}${template} is under ${ADMIN_PREFIX}, the mocks' admin API: the proxy would forward this operation to it`);
+    }
   }
 
   /** Every {name} in the path template needs a path parameter. */
@@ -736,33 +858,44 @@ function forValidation(raw: Obj): never {
   return copy as never;
 }
 
-export async function loadSpec(file: string): Promise<Spec> {
+/**
+ * Loads `file`. Its $refs may read local files under its own folder or under
+ * `options.allowDirs`, and remote files only with `options.allowRemoteRefs`
+ * (see refs.ts); every file read has the same limits (read-document.ts).
+ */
+export async function loadSpec(file: string, options: LoadSpecOptions = {}): Promise<Spec> {
   const raw = await readDocument(file);
   const version = detectVersion(file, raw);
-  const abs = path.resolve(file);
+  const guard = await RefGuard.create(file, raw, options);
+  const abs = guard.rootPath();
+  // Bundled first, so that a $ref bomb is refused before the validator walks the dereferenced document;
+  // a document that fails both is reported by the validator, whose messages name the place.
+  let doc: Obj | undefined;
+  let bundleError: unknown;
   try {
-    await SwaggerParser.validate(abs, forValidation(raw), {});
+    doc = (await SwaggerParser.bundle(abs, structuredClone(raw) as never, guard.parserOptions())) as unknown as Obj;
   } catch (err) {
-    throw validationError(file, err);
+    bundleError = err;
   }
-  let doc: Obj;
+  if (guard.failure) throw guard.failure;
+  if (doc) checkRefExpansion(file, doc);
+  // A $ref that leads only through $refs back to itself makes the validator recurse without end.
+  checkRefLoops(file, raw);
   try {
-    doc = (await SwaggerParser.bundle(abs, structuredClone(raw) as never, {})) as unknown as Obj;
+    await SwaggerParser.validate(abs, forValidation(raw), guard.parserOptions());
   } catch (err) {
-    throw validationError(file, err);
+    throw guard.failure ?? validationError(file, err, guard);
   }
+  if (!doc) throw validationError(file, bundleError, guard);
   const builder = new Builder(file, doc, version);
   const basePath = basePathOf(version, doc);
   const operations = builder.operations(basePath);
+  if (operations.length === 0 && !hasWebhooks(doc)) {
+    throw new InputError(file, '#/paths', 'no operations: no path has a method (get, post, ...), so there is nothing to test');
+  }
   const problem = builder.conv.problems[0];
   if (problem) throw new InputError(file, problem.pointer.startsWith('#') ? problem.pointer : undefined, problem.detail);
-  for (const mode of ['response', 'request'] as const) {
-    const bad = builder.conv.unproductive(mode);
-    if (bad.length) {
-      const names = bad.map((b) => b.pointer).sort();
-      throw new InputError(file, names[0], `schema has no finite instance: it requires itself through a cycle with no base case (${names.join(', ')})`);
-    }
-  }
+  checkSchemaCycles(file, builder.conv);
   const info = isObj(doc.info) ? doc.info : {};
   return {
     file,
@@ -773,4 +906,30 @@ export async function loadSpec(file: string): Promise<Spec> {
     securitySchemes: builder.securitySchemes(),
     doc,
   };
+}
+
+/** A 3.1 document of webhooks only loads with no path operations (its webhooks are its API). */
+function hasWebhooks(doc: Obj): boolean {
+  return isObj(doc.webhooks) && Object.keys(doc.webhooks).length > 0;
+}
+
+/**
+ * Schemas no validator or generator can use: one with no finite instance, and
+ * one that reaches itself without descending into a property or an item (ajv
+ * would recurse on the same value until the stack overflows, with no place).
+ */
+function checkSchemaCycles(file: string, conv: SchemaConverter): void {
+  for (const mode of ['response', 'request'] as const) {
+    const bad = conv.unproductive(mode);
+    if (bad.length) {
+      const names = bad.map((b) => b.pointer).sort();
+      throw new InputError(file, names[0], `schema has no finite instance: it requires itself through a cycle with no base case (${names.join(', ')})`);
+    }
+  }
+  for (const mode of ['response', 'request'] as const) {
+    const loop = conv.inPlaceCycle(mode);
+    if (loop) {
+      throw new InputError(file, loop[0], `schema refers to itself without descending into a property or item, so validating it would never end (${[...loop, loop[0]].join(' -> ')})`);
+    }
+  }
 }
