@@ -21,25 +21,31 @@
 
 import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
-import { InputError } from '../../model/errors.ts';
-import type { TargetDriver } from '../target.ts';
-import type { Feature } from '../../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
-import { integerWeights, makePlan, type AuthPlan, type OpPlan, type Plan } from '../shared/plan.ts';
+import { canaryWeight, integerWeights, makePlan, type AuthPlan, type OpPlan, type Plan } from '../shared/plan.ts';
+import { headerName, headerValue, inSuite, places, regexSource, sanitizedName } from '../shared/values.ts';
 import type { FaultRule } from '../../checks/fault/policy.ts';
 import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';
 import { ISTIO_DEFAULT_RETRY } from './istio.ts';
 import { validateEnvoyBootstrap } from './validate.ts';
 
-/** Request transformation on the virtual host: headers set (overwriting the client's; % is a command operator, so doubled) and removed. */
+/**
+ * Request transformation on the virtual host: headers set (overwriting the
+ * client's; % is a command operator, so doubled) and removed. JSON carries any
+ * text, but Envoy refuses a header name that is not a token or a value with a
+ * control character when it loads the config: those are InputErrors here.
+ */
 function transformOf(input: RenderInput): J {
   const t = input.suite.policies.transform;
   if (!t) return {};
   const out: J = {};
-  const set = Object.entries(t.setHeaders);
-  if (set.length) out.request_headers_to_add = set.map(([key, value]) => ({ header: { key, value: value.replace(/%/g, '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
-  if (t.removeHeaders.length) out.request_headers_to_remove = [...t.removeHeaders];
+  const set = Object.entries(t.setHeaders).map(([key, value]) => {
+    const src = inSuite(input, places.setHeader(key));
+    return { header: { key: headerName(key, src), value: headerValue(value, src).replace(/%/g, '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' };
+  });
+  if (set.length) out.request_headers_to_add = set;
+  if (t.removeHeaders.length) out.request_headers_to_remove = t.removeHeaders.map((n, i) => headerName(n, inSuite(input, places.removeHeader(i))));
   return out;
 }
 
@@ -133,21 +139,21 @@ function routeTarget(input: RenderInput, upstream: string): J {
   const canary = input.suite.policies.canary;
   const u = input.suite.upstreams.find((x) => x.name === upstream)!;
   if (canary && canary.upstream === upstream) {
-    const versions = u.versions.filter((v) => (canary.weights[v] ?? 0) > 0);
-    const w = integerWeights(versions.map((v) => canary.weights[v]), 10_000);
+    const versions = u.versions.filter((v) => canaryWeight(input, v) > 0);
+    const w = integerWeights(versions.map((v) => canaryWeight(input, v)), 10_000);
     return { weighted_clusters: { clusters: versions.map((v, i) => ({ name: clusterName(upstream, v), weight: w[i] })) } };
   }
   return { cluster: clusterName(upstream, u.versions[0]) };
 }
 
-/** Per-route fault config: abort and delay, on requests matching the rule's headers. */
-function routeFault(fault: FaultRule): J {
+/** Per-route fault config: abort and delay, on requests matching the rule's headers (names must be tokens). */
+function routeFault(input: RenderInput, fault: FaultRule, rule: number): J {
   return any('envoy.extensions.filters.http.fault.v3.HTTPFault', {
     ...(fault.abort ? { abort: { http_status: fault.abort.status, percentage: { numerator: Math.round(fault.abort.percent * 10_000), denominator: 'MILLION' } } } : {}),
     ...(fault.delay ? { delay: { fixed_delay: seconds(fault.delay.fixedDelayMs), percentage: { numerator: Math.round(fault.delay.percent * 10_000), denominator: 'MILLION' } } } : {}),
-    headers: fault.headers.map((h) => ({
-      name: h.name,
-      string_match: h.exact !== undefined ? { exact: h.exact } : h.prefix !== undefined ? { prefix: h.prefix } : { safe_regex: { regex: h.regex ?? '.*' } },
+    headers: fault.headers.map((h, k) => ({
+      name: headerName(h.name, inSuite(input, places.faultHeader(rule, k, 'name'))),
+      string_match: h.exact !== undefined ? { exact: h.exact } : h.prefix !== undefined ? { prefix: h.prefix } : { safe_regex: { regex: regexSource(h.regex ?? '.*', inSuite(input, places.faultHeader(rule, k, 'regex')), 'Envoy', true) } },
     })),
   });
 }
@@ -155,8 +161,8 @@ function routeFault(fault: FaultRule): J {
 /** typed_per_filter_config of an operation's route: its fault, and the JWT and rate limit filters turned off where the operation is not in scope. */
 function perFilterConfig(ctx: EnvoyContext, o: OpPlan): J {
   const perFilter: J = {};
-  const fault = ctx.faults.find((f) => f.upstream === o.upstream);
-  if (fault) perFilter['envoy.filters.http.fault'] = routeFault(fault);
+  const rule = ctx.faults.findIndex((f) => f.upstream === o.upstream);
+  if (rule >= 0) perFilter['envoy.filters.http.fault'] = routeFault(ctx.input, ctx.faults[rule], rule);
   if (ctx.auth && !o.secured) {
     perFilter['envoy.filters.http.jwt_authn'] = any('envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig', { disabled: true });
     perFilter['envoy.filters.http.rbac'] = any('envoy.extensions.filters.http.rbac.v3.RBACPerRoute', {});
@@ -178,7 +184,8 @@ function renderRoute(ctx: EnvoyContext, o: OpPlan): J {
   if (ctx.retry && ctx.plan.retry!.methods.includes(o.op.method)) action.retry_policy = ctx.retry;
   const perFilter = perFilterConfig(ctx, o);
   const route: J = {
-    name: `${o.key}-${o.op.id}`,
+    // The operationId is free text: only its name-safe characters reach the route name.
+    name: `${o.key}-${sanitizedName(o.op.id)}`,
     match: { safe_regex: { regex: o.op.pathRegex }, headers: [{ name: ':method', string_match: { exact: o.op.method } }] },
     route: action,
   };
@@ -278,8 +285,10 @@ export function renderEnvoyBootstrap(input: RenderInput): J {
   const ctx = envoyContext(input);
   const clusters = renderClusters(input);
   const listener = renderListener(input, renderRoutes(ctx), httpFilters(ctx));
+  // Istio splits the node id at ~ and dots: the suite name is free text, so only letters, digits, _ and - go in.
+  const name = input.suite.name.replace(/[^A-Za-z0-9_-]/g, '_');
   return {
-    node: { id: `sidecar~127.0.0.1~proxyproof.${input.suite.name}~proxyproof.svc.cluster.local`, cluster: input.suite.name },
+    node: { id: `sidecar~127.0.0.1~proxyproof.${name}~proxyproof.svc.cluster.local`, cluster: name },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
     static_resources: { listeners: [listener], clusters },
   };

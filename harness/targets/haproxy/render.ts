@@ -9,6 +9,8 @@ import { ALL_METHODS } from '../../model/spec.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import type { FaultRule } from '../../checks/fault/policy.ts';
 import type { RetryPolicy } from '../../checks/retry/policy.ts';
+import { headerName, httpMethod, inSuite, opSource, places, schemeNameSource, type Source } from '../shared/values.ts';
+import { arg, comment, inBraces, logFormat, patterns, regex, str, userName, word } from './escape.ts';
 
 const MAIN_FILE = 'haproxy.cfg';
 const DELAY_LUA = 'pp-fault-delay.lua';
@@ -21,22 +23,16 @@ end, 1)
 /** HAProxy server weights are 0..256. */
 const WEIGHT_CAP = 256;
 
-/** A double-quoted HAProxy word. */
-function q(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '\\$')}"`;
-}
-
-/** A regex as one HAProxy word: spaces and quotes escaped, backslashes kept for PCRE. */
-function re(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/([ "'#])/g, '\\$1');
-}
-
-function credentialFetch(plan: Plan): string {
-  switch (plan.auth?.kind) {
-    case 'apiKey':
-      if (plan.auth.in === 'query') return `url_param(${plan.auth.name})`;
-      if (plan.auth.in === 'cookie') return `req.cook(${plan.auth.name})`;
-      return `req.hdr(${plan.auth.name})`;
+/** The fetch reading the credential; the apiKey scheme's name is an argument in parentheses. */
+function credentialFetch(c: Ctx): string {
+  const auth = c.plan.auth;
+  switch (auth?.kind) {
+    case 'apiKey': {
+      const name = arg(auth.name, schemeNameSource(c.input, auth.schemeName));
+      if (auth.in === 'query') return `url_param(${name})`;
+      if (auth.in === 'cookie') return `req.cook(${name})`;
+      return `req.hdr(${name})`;
+    }
     default:
       return 'req.hdr(authorization)';
   }
@@ -66,9 +62,19 @@ interface Ctx {
 
 type OpPlan = Plan['ops'][number];
 
+/** Values as ACL patterns, each encoded by `encode`, with -- when one looks like a flag. */
+function patternsOf(values: Array<{ raw: string; src: Source }>, encode: (v: string, src: Source) => string): string {
+  return patterns(values.map((v) => ({ ...v, text: encode(v.raw, v.src) })));
+}
+
 /** The keys of the operations that `pred` picks, space-separated for `-m str`. */
 function opList(c: Ctx, pred: (o: OpPlan) => boolean): string {
   return c.plan.ops.filter(pred).map((o) => o.key).join(' ');
+}
+
+/** The retried methods as ACL patterns (known methods only). */
+function retriedMethods(c: Ctx, retry: RetryPolicy): string {
+  return retry.methods.map((m) => httpMethod(m, inSuite(c.input, places.retryMethods))).join(' ');
 }
 
 function retriesEveryMethod(retry: RetryPolicy): boolean {
@@ -93,20 +99,24 @@ export function renderHaproxy(input: RenderInput, bin: string): RenderedConfig {
   return { target: 'haproxy', mainFile: MAIN_FILE, files: c.files, ...commands(bin, input.workdir, MAIN_FILE) };
 }
 
+/** A file in the workdir as one word: the workdir is ours, but its path is still written safely. */
+function inWorkdir(c: Ctx, file: string): string {
+  return word(path.join(c.input.workdir, file), { file: c.input.workdir, place: undefined });
+}
+
 function writeGlobal(c: Ctx): void {
   const { input, line } = c;
-  const w = input.workdir;
-  line(0, `# Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`);
+  line(0, comment(`Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`));
   line(0, '# Edit the suite, not this file.');
   line(0, 'global');
   line(1, 'log stderr format raw local0 info');
-  line(1, `pidfile ${path.join(w, 'haproxy.pid')}`);
+  line(1, `pidfile ${inWorkdir(c, 'haproxy.pid')}`);
   line(1, 'maxconn 4096');
   const delays = (input.suite.policies.fault?.rules ?? []).some((f) => f.delay);
   if (delays) {
     // fault.delay: HAProxy has no delay action; a Lua action sleeps (core.msleep yields, the worker goes on).
     c.files[DELAY_LUA] = DELAY_LUA_SOURCE;
-    line(1, `lua-load ${path.join(w, DELAY_LUA)}`);
+    line(1, `lua-load ${inWorkdir(c, DELAY_LUA)}`);
   }
 }
 
@@ -128,7 +138,10 @@ function writeUserlist(c: Ctx): void {
   if (auth?.kind !== 'basic') return;
   c.line(0, '');
   c.line(0, 'userlist pp_users');
-  for (const u of auth.users) c.line(1, `user ${u.user} insecure-password ${q(u.password)}`);
+  for (const u of auth.users) {
+    const user = userName(u.user, inSuite(c.input, places.basicUser(u.consumer)));
+    c.line(1, `user ${user} insecure-password ${str(u.password, inSuite(c.input, places.basicPassword(u.consumer)))}`);
+  }
 }
 
 function writeRateLimitTable(c: Ctx): void {
@@ -136,7 +149,7 @@ function writeRateLimitTable(c: Ctx): void {
   const rl = c.plan.rateLimit;
   if (!rl) return;
   line(0, '');
-  line(0, `# Rate limit: ${rl.limit} admitted requests per ${rl.windowMs} ms by ${rl.by}.`);
+  line(0, comment(`Rate limit: ${rl.limit} admitted requests per ${rl.windowMs} ms by ${rl.by}.`));
   line(0, '# Only admitted requests are counted (gpc0), so rejected ones do not prolong the block.');
   line(0, 'backend pp_rl');
   const type = rl.by === 'ip' ? 'type ip' : 'type string len 512';
@@ -160,9 +173,10 @@ function writeOperationAcls(c: Ctx): void {
   const { line } = c;
   line(1, '# Which operation of the spec a request is (method + path); the first match wins.');
   for (const o of c.plan.ops) {
-    line(1, `acl m_${o.key} method ${o.op.method}`);
-    line(1, `acl p_${o.key} path_reg ${re(o.op.pathRegex)}`);
-    line(1, `http-request set-var(txn.pp_op) str(${o.key}) if m_${o.key} p_${o.key} !{ var(txn.pp_op) -m found } # ${o.op.id}`);
+    const src = opSource(c.input, o.op);
+    line(1, `acl m_${o.key} method ${httpMethod(o.op.method, src)}`);
+    line(1, `acl p_${o.key} path_reg ${patterns([{ raw: o.op.pathRegex, text: regex(o.op.pathRegex, src), src }])}`);
+    line(1, `http-request set-var(txn.pp_op) str(${o.key}) if m_${o.key} p_${o.key} !{ var(txn.pp_op) -m found } ${comment(o.op.id)}`);
   }
   line(1, 'http-request deny deny_status 404 if !{ var(txn.pp_op) -m found }');
 }
@@ -173,12 +187,14 @@ function writeAuth(c: Ctx): void {
   if (!auth) return;
   const secured = opList(c, (o) => o.secured);
   line(1, '');
-  line(1, `# Operations that need a credential (${auth.schemeName}, ${auth.kind}).`);
+  line(1, comment(`Operations that need a credential (${auth.schemeName}, ${auth.kind}).`));
   if (!secured) return;
   line(1, `acl pp_secured var(txn.pp_op) -m str ${secured}`);
   if (auth.kind === 'apiKey') {
-    const keys = auth.validKeys.map(q).join(' ');
-    line(1, keys ? `acl pp_credential_ok ${credentialFetch(plan)} -m str ${keys}` : 'acl pp_credential_ok always_false');
+    // HAProxy reads at most 64 words a line; lines of one ACL name are ORed, so the keys go 50 a line.
+    const keys = auth.validKeys.map((k) => ({ raw: k.key, src: inSuite(c.input, places.apiKey(k.consumer)) }));
+    if (!keys.length) line(1, 'acl pp_credential_ok always_false');
+    for (let i = 0; i < keys.length; i += 50) line(1, `acl pp_credential_ok ${credentialFetch(c)} -m str ${patternsOf(keys.slice(i, i + 50), str)}`);
     line(1, 'http-request deny deny_status 401 if pp_secured !pp_credential_ok');
   } else if (auth.kind === 'basic') {
     line(1, 'http-request auth realm proxyproof if pp_secured !{ http_auth(pp_users) }');
@@ -191,12 +207,12 @@ function writeJwtChecks(c: Ctx, jwt: JwtPlan): void {
   const { line } = c;
   line(1, 'http-request set-var(txn.pp_bearer) http_auth_bearer if pp_secured');
   if (jwt.alg === 'HS256') {
-    line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("HS256",${q(jwt.secret ?? '')}) -m int 1`);
+    line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("HS256",${arg(jwt.secret ?? '', inSuite(c.input, places.jwt('secret')), true)}) -m int 1`);
   } else {
     jwt.keys.forEach((k, i) => {
       const file = `jwt-key-${i}.pem`;
       c.files[file] = k.pem;
-      line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("RS256",${q(path.join(c.input.workdir, file))}) -m int 1`);
+      line(1, `acl pp_jwt_sig var(txn.pp_bearer),jwt_verify("RS256",${arg(path.join(c.input.workdir, file), { file: c.input.workdir, place: undefined }, true)}) -m int 1`);
     });
   }
   line(1, `acl pp_jwt_alg var(txn.pp_bearer),jwt_header_query('$.alg') -m str ${jwt.alg}`);
@@ -204,7 +220,7 @@ function writeJwtChecks(c: Ctx, jwt: JwtPlan): void {
   line(1, 'http-request set-var(txn.pp_now) date() if pp_secured');
   line(1, 'acl pp_jwt_expired var(txn.pp_exp),sub(txn.pp_now) -m int le 0');
   if (jwt.issuer) {
-    line(1, `acl pp_jwt_iss var(txn.pp_bearer),jwt_payload_query('$.iss') -m str ${q(jwt.issuer)}`);
+    line(1, `acl pp_jwt_iss var(txn.pp_bearer),jwt_payload_query('$.iss') -m str ${patternsOf([{ raw: jwt.issuer, src: inSuite(c.input, places.jwt('issuer')) }], str)}`);
   }
   line(1, 'http-request deny deny_status 401 if pp_secured !{ var(txn.pp_bearer) -m found }');
   line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_alg');
@@ -220,7 +236,7 @@ function writeRateLimit(c: Ctx): void {
   const scoped = opList(c, (o) => o.rateLimited);
   line(1, '');
   if (!scoped) return;
-  const key = rl.by === 'consumer' ? credentialFetch(plan) : rl.by === 'ip' ? 'src' : 'str(global)';
+  const key = rl.by === 'consumer' ? credentialFetch(c) : rl.by === 'ip' ? 'src' : 'str(global)';
   line(1, `acl pp_rl_scope var(txn.pp_op) -m str ${scoped}`);
   line(1, `http-request track-sc0 ${key} table pp_rl if pp_rl_scope`);
   line(
@@ -238,15 +254,25 @@ function writeFaults(c: Ctx): void {
   faults.forEach((f, i) => writeFault(c, f, i));
 }
 
+/** A fault rule's header matcher as an anonymous ACL; an empty value matches as HAProxy can write it. */
+function faultCondition(c: Ctx, i: number, k: number, h: FaultRule['headers'][number]): string | undefined {
+  const at = (field: 'name' | 'exact' | 'prefix' | 'regex'): Source => inSuite(c.input, places.faultHeader(i, k, field));
+  const fetch = `req.hdr(${arg(headerName(h.name, at('name')), at('name'))})`;
+  const one = (raw: string, src: Source, encode: (v: string, s: Source) => string) => patterns([{ raw: inBraces(raw, src), text: encode(raw, src), src }]);
+  if (h.exact !== undefined) return h.exact === '' ? `{ ${fetch} -m len 0 }` : `{ ${fetch} -m str ${one(h.exact, at('exact'), str)} }`;
+  if (h.prefix !== undefined) return h.prefix === '' ? `{ ${fetch} -m found }` : `{ ${fetch} -m beg ${one(h.prefix, at('prefix'), str)} }`;
+  if (h.regex !== undefined) return h.regex === '' ? `{ ${fetch} -m found }` : `{ ${fetch} -m reg ${one(h.regex, at('regex'), regex)} }`;
+  return undefined;
+}
+
 function writeFault(c: Ctx, f: FaultRule, i: number): void {
   const ops = opList(c, (o) => o.upstream === f.upstream);
   if (!ops) return;
   const conds = [`{ var(txn.pp_op) -m str ${ops} }`];
-  for (const h of f.headers) {
-    if (h.exact !== undefined) conds.push(`{ req.hdr(${h.name}) -m str ${q(h.exact)} }`);
-    else if (h.prefix !== undefined) conds.push(`{ req.hdr(${h.name}) -m beg ${q(h.prefix)} }`);
-    else if (h.regex !== undefined) conds.push(`{ req.hdr(${h.name}) -m reg ${re(h.regex)} }`);
-  }
+  f.headers.forEach((h, k) => {
+    const cond = faultCondition(c, i, k, h);
+    if (cond) conds.push(cond);
+  });
   const share = (percent: number) => (percent < 100 ? [`{ rand(10000) -m int lt ${Math.round(percent * 100)} }`] : []);
   if (f.delay && f.delay.percent > 0) c.line(1, `http-request lua.pp_delay ${f.delay.fixedDelayMs} if ${[...conds, ...share(f.delay.percent)].join(' ')}`);
   if (f.abort && f.abort.percent > 0) c.line(1, `http-request return status ${f.abort.status} content-type text/plain string "fault ${i}: abort" if ${[...conds, ...share(f.abort.percent)].join(' ')}`);
@@ -258,8 +284,14 @@ function writeTransform(c: Ctx): void {
   if (!transform) return;
   line(1, '');
   line(1, '# Request transformation (set-header replaces what the client sent; values are log-format, so % is doubled).');
-  for (const [name, value] of Object.entries(transform.setHeaders)) line(1, `http-request set-header ${name} "${value.replace(/["\\]/g, '\\$&').replace(/%/g, '%%')}"`);
-  for (const name of transform.removeHeaders) line(1, `http-request del-header ${name}`);
+  for (const [name, value] of Object.entries(transform.setHeaders)) {
+    const src = inSuite(c.input, places.setHeader(name));
+    line(1, `http-request set-header ${word(headerName(name, src), src)} ${logFormat(value, src)}`);
+  }
+  transform.removeHeaders.forEach((name, i) => {
+    const src = inSuite(c.input, places.removeHeader(i));
+    line(1, `http-request del-header ${word(headerName(name, src), src)}`);
+  });
 }
 
 function writeRouting(c: Ctx): void {
@@ -306,7 +338,7 @@ function writeRetries(c: Ctx): void {
   line(1, `retry-on ${on.join(' ')}`);
   line(1, 'option redispatch 1');
   if (!retriesEveryMethod(retry)) {
-    line(1, `http-request disable-l7-retry if !{ method ${retry.methods.join(' ')} }`);
+    line(1, `http-request disable-l7-retry if !{ method ${retriedMethods(c, retry)} }`);
   }
 }
 
@@ -318,7 +350,7 @@ function writeServerTimeout(c: Ctx): void {
   else if (timeout) line(1, `timeout server ${ms(timeout.requestMs)}`);
   if (timeout && retry?.perTryTimeoutMs !== undefined && !retriesEveryMethod(retry)) {
     // Methods that are not retried get one try: the whole request timeout.
-    line(1, `http-request set-timeout server ${ms(timeout.requestMs)} if !{ method ${retry.methods.join(' ')} }`);
+    line(1, `http-request set-timeout server ${ms(timeout.requestMs)} if !{ method ${retriedMethods(c, retry)} }`);
   }
 }
 

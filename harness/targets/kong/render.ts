@@ -26,16 +26,13 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { InputError } from '../../model/errors.ts';
-import type { TargetDriver } from '../target.ts';
-import type { Feature } from '../../model/features.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
 import { makePlan, type OpPlan, type Plan } from '../shared/plan.ts';
-import { ALL_METHODS } from '../../model/spec.ts';
-import type { Policies } from '../../model/policies.ts';
-import { timeoutOverTries } from '../shared/rules.ts';
+import { basicUser, headerName, headerValue, inSuite, places, sanitizedName, schemeNameSource, type Source } from '../shared/values.ts';
+import { comment, kongYaml, templateText } from './escape.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -99,7 +96,7 @@ interface RoutePlugins {
 }
 
 /** key-auth, basic-auth or jwt for the secured routes. */
-function authPlugin({ plan, notes }: KongContext): J | undefined {
+function authPlugin({ input, plan, notes }: KongContext): J | undefined {
   const a = plan.auth;
   if (!a) return undefined;
   if (a.kind === 'apiKey') {
@@ -107,7 +104,9 @@ function authPlugin({ plan, notes }: KongContext): J | undefined {
       notes.push(`auth: Kong key-auth reads headers, query and body, not cookies (${a.name}); not rendered`);
       return undefined;
     }
-    return { name: 'key-auth', config: { key_names: [a.name], key_in_header: a.in === 'header', key_in_query: a.in === 'query', key_in_body: false, hide_credentials: false } };
+    // key_names are header names to Kong, for a query parameter too.
+    const keyName = headerName(a.name, schemeNameSource(input, a.schemeName));
+    return { name: 'key-auth', config: { key_names: [keyName], key_in_header: a.in === 'header', key_in_query: a.in === 'query', key_in_body: false, hide_credentials: false } };
   }
   if (a.kind === 'basic') return { name: 'basic-auth', config: { hide_credentials: false } };
   if (!a.jwt.issuer) notes.push('auth: Kong jwt picks the consumer by the token\'s iss; set policies.auth.jwt.issuer');
@@ -145,13 +144,17 @@ function unrenderedNotes({ input, plan, notes }: KongContext): void {
 function transformerPlugin(input: RenderInput): J | undefined {
   const transform = input.suite.policies.transform;
   if (!transform) return undefined;
+  const remove = transform.removeHeaders.map((n, i) => headerName(n, inSuite(input, places.removeHeader(i))));
+  // name:value, split by Kong at the first ':' (a token name has none).
+  const set = Object.entries(transform.setHeaders).map(([n, v]) => {
+    const src: Source = inSuite(input, places.setHeader(n));
+    return `${headerName(n, src)}:${templateText(headerValue(v, src))}`;
+  });
   return {
     name: 'request-transformer',
     config: {
-      ...(transform.removeHeaders.length ? { remove: { headers: [...transform.removeHeaders] } } : {}),
-      ...(Object.keys(transform.setHeaders).length
-        ? { replace: { headers: Object.entries(transform.setHeaders).map(([n, v]) => `${n}:${v}`) }, add: { headers: Object.entries(transform.setHeaders).map(([n, v]) => `${n}:${v}`) } }
-        : {}),
+      ...(remove.length ? { remove: { headers: remove } } : {}),
+      ...(set.length ? { replace: { headers: set }, add: { headers: [...set] } } : {}),
     },
   };
 }
@@ -159,7 +162,8 @@ function transformerPlugin(input: RenderInput): J | undefined {
 /** One route per operation: its method and regex path, and the plugins of the policies in scope. */
 function renderRoute(o: OpPlan, plugins: RoutePlugins): J {
   const route: J = {
-    name: `${o.key}-${o.op.id}`,
+    // The operationId is free text: only its name-safe characters reach the route name.
+    name: `${o.key}-${sanitizedName(o.op.id)}`,
     methods: [o.op.method],
     paths: [`~${o.op.pathRegex.replace(/^\^/, '')}`],
     strip_path: false,
@@ -208,7 +212,11 @@ function renderConsumers({ input, plan, notes }: KongContext): J[] {
   if (plan.auth?.kind === 'apiKey') {
     for (const c of valid) if (c.credential.kind === 'apiKey') consumers.push({ username: c.name, keyauth_credentials: [{ key: c.credential.key }] });
   } else if (plan.auth?.kind === 'basic') {
-    for (const c of valid) if (c.credential.kind === 'basic') consumers.push({ username: c.name, basicauth_credentials: [{ username: c.credential.user, password: c.credential.password }] });
+    for (const c of valid) {
+      if (c.credential.kind !== 'basic') continue;
+      const user = basicUser(c.credential.user, inSuite(input, places.basicUser(c.name)));
+      consumers.push({ username: c.name, basicauth_credentials: [{ username: user, password: c.credential.password }] });
+    }
   } else if (plan.auth?.kind === 'bearer') {
     const jwt = plan.auth.jwt;
     const secret: J = jwt.alg === 'HS256' ? { key: jwt.issuer ?? 'proxyproof', algorithm: 'HS256', secret: jwt.secret } : { key: jwt.issuer ?? 'proxyproof', algorithm: 'RS256', rsa_public_key: jwt.keys[0].pem };
@@ -235,14 +243,14 @@ export function renderKong(input: RenderInput, bin: string): RenderedConfig {
   const problems = validateKongConfig(doc);
   if (problems.length) throw new Error(`internal: rendered Kong config breaks the declarative schema: ${problems[0].path}: ${problems[0].message}`);
   const header = [
-    `# Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`,
+    comment(`Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`),
     '# Kong DB-less declarative config. Edit the suite, not this file.',
-    ...notes.map((n) => `# ${n}`),
+    ...notes.map(comment),
   ].join('\n');
   return {
     target: 'kong',
     mainFile: MAIN_FILE,
-    files: { [MAIN_FILE]: `${header}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`, [CONF_FILE]: conf(input, MAIN_FILE) },
+    files: { [MAIN_FILE]: `${header}\n${kongYaml(doc)}`, [CONF_FILE]: conf(input, MAIN_FILE) },
     ...commands(bin, input.workdir, MAIN_FILE),
   };
 }
@@ -254,7 +262,8 @@ export function renderKong(input: RenderInput, bin: string): RenderedConfig {
  * suite upstream's versions in order, keeping their weights.
  */
 export function kongFromUserConfig(input: RenderInput, configFile: string, bin: string): RenderedConfig & { sourceFile: string } {
-  const text = readUserConfig(input, configFile, 'Kong declarative').content;
+  // Kong listens where kong.conf (written by proxyproof) says: kong.yml has no listen address.
+  const text = readUserConfig(input, configFile, 'Kong declarative', false).content;
   let doc: J;
   try {
     doc = (parse(text) ?? {}) as J;
@@ -299,7 +308,7 @@ export function kongFromUserConfig(input: RenderInput, configFile: string, bin: 
     u.targets = targets;
   }
   if (upstreams.length) doc.upstreams = upstreams;
-  const out = `# ${path.basename(configFile)} with its upstream hosts mapped to the proxyproof mocks\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  const out = `${comment(`${path.basename(configFile)} with its upstream hosts mapped to the proxyproof mocks`)}\n${kongYaml(doc)}`;
   return {
     target: 'kong',
     mainFile: MAIN_FILE,

@@ -20,11 +20,8 @@ export function parseNginxCheck(output: string): CheckComplaint {
 export const nginxTarget: TargetDriver = {
   name: 'nginx',
   features: NGINX_FEATURES,
-  cannotRender: (policies) => ({
-    ...retryStatusesBeyond(policies, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"),
-    // proxy_set_header values are expanded: a '$' would read a variable, and nginx has no escape for it.
-    ...(Object.values(policies.transform?.setHeaders ?? {}).some((v) => v.includes('$')) ? { transform: "nginx's proxy_set_header cannot send a literal '$' (values are expanded)" } : {}),
-  }),
+  // proxy_set_header values are expanded, but a literal '$' is written as ${pp_dollar} (escape.ts): no reason here.
+  cannotRender: (policies) => retryStatusesBeyond(policies, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"),
   render(input: RenderInput): RenderedConfig {
     return renderNginx(input, this.process.binary);
   },

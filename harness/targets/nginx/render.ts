@@ -12,6 +12,8 @@ import { ALL_METHODS } from '../../model/spec.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { escapeRegExp } from '../../util/regex.ts';
 import type { FaultRule } from '../../checks/fault/policy.ts';
+import { headerName, httpMethod, inSuite, opSource, places, regexSource, schemeNameSource, type Source } from '../shared/values.ts';
+import { comment, dollarGeo, expanded, headerVar, htpasswdUser, nameVar, needsDollar, str, word } from './escape.ts';
 
 const MAIN_FILE = 'nginx.conf';
 const JS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
@@ -19,26 +21,24 @@ const JWT_JS = fileURLToPath(new URL('./jwt.js', import.meta.url));
 /** nginx weights have no small cap, but keep them readable. */
 const WEIGHT_CAP = 1000;
 
-/** A quoted nginx string: backslashes and double quotes escaped. */
-function q(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+/** A query parameter or cookie whose name nginx's $arg_/$cookie_ variables cannot spell (a '-', say). */
+function extractedName(c: Ctx): { from: '$args' | '$http_cookie'; name: string } | undefined {
+  const auth = c.plan.auth;
+  if (auth?.kind !== 'apiKey' || auth.in === 'header' || /^[A-Za-z0-9_]+$/.test(auth.name)) return undefined;
+  return { from: auth.in === 'query' ? '$args' : '$http_cookie', name: auth.name };
 }
 
-/** A quoted regex for a map key; `$` must stay a regex anchor, not a variable. */
-function qre(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-function headerVar(name: string): string {
-  return `$http_${name.toLowerCase().replace(/-/g, '_')}`;
-}
-
-function credentialVar(plan: Plan): string {
+/** The variable holding the credential. */
+function credentialVar(c: Ctx): string {
+  const { plan, input } = c;
   switch (plan.auth?.kind) {
-    case 'apiKey':
-      if (plan.auth.in === 'query') return `$arg_${plan.auth.name}`;
-      if (plan.auth.in === 'cookie') return `$cookie_${plan.auth.name}`;
-      return headerVar(plan.auth.name);
+    case 'apiKey': {
+      const src = schemeNameSource(input, plan.auth.schemeName);
+      if (extractedName(c)) return '$pp_credential';
+      if (plan.auth.in === 'query') return nameVar('arg', plan.auth.name, src);
+      if (plan.auth.in === 'cookie') return nameVar('cookie', plan.auth.name, src);
+      return headerVar(plan.auth.name, src);
+    }
     case 'basic':
       return '$remote_user';
     default:
@@ -102,8 +102,7 @@ export function renderNginx(input: RenderInput, bin: string): RenderedConfig {
 
 function writeMainContext(c: Ctx): void {
   const { input, plan, line } = c;
-  const w = input.workdir;
-  line(0, `# Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`);
+  line(0, comment(`Rendered by proxyproof from suite "${input.suite.name}" (${input.suite.file}).`));
   line(0, '# Edit the suite, not this file.');
   if (plan.auth?.kind === 'bearer') line(0, `load_module ${JS_MODULE};`);
   line(0, 'worker_processes 1;');
@@ -113,25 +112,55 @@ function writeMainContext(c: Ctx): void {
     line(0, 'user root;');
   }
   line(0, 'daemon off;');
-  line(0, `pid ${path.join(w, 'nginx.pid')};`);
-  line(0, `error_log ${path.join(w, 'error.log')} info;`);
+  line(0, `pid ${inWorkdir(c, 'nginx.pid')};`);
+  line(0, `error_log ${inWorkdir(c, 'error.log')} info;`);
   line(0, 'events { worker_connections 1024; }');
+}
+
+/**
+ * A file in the workdir as one token: the workdir is ours, but its path is
+ * still written safely, `expands` where nginx reads variables in it.
+ */
+function inWorkdir(c: Ctx, file: string, expands = false): string {
+  const p = path.join(c.input.workdir, file);
+  const src = { file: c.input.workdir, place: undefined };
+  return expands && p.includes('$') ? expanded(p, src) : word(p, src);
 }
 
 function writeHttp(c: Ctx): void {
   const { line } = c;
-  const w = c.input.workdir;
   const aborts = abortRules(c);
   line(0, 'http {');
-  line(1, `access_log ${path.join(w, 'access.log')};`);
-  for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) line(1, `${t}_temp_path ${path.join(w, `${t}_temp`)};`);
+  line(1, `access_log ${inWorkdir(c, 'access.log', true)};`);
+  for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) line(1, `${t}_temp_path ${inWorkdir(c, `${t}_temp`)};`);
+  // A literal $ in an expanded string is ${pp_dollar}: declared only when one is written.
+  if (needsDollar([...Object.values(c.input.suite.policies.transform?.setHeaders ?? {}), c.input.workdir])) line(1, dollarGeo());
   writeOperationMaps(c);
+  writeExtractedCredential(c);
   writeAuth(c);
   writeRateLimit(c);
   for (const rule of aborts) writeAbortFlag(c, rule);
   writeUpstreams(c);
   writeServer(c, aborts);
   line(0, '}');
+}
+
+/**
+ * A credential under a name $arg_/$cookie_ cannot spell is cut out of the raw
+ * query string or Cookie header by a regex map (a named capture, PCRE).
+ */
+function writeExtractedCredential(c: Ctx): void {
+  const x = extractedName(c);
+  if (!x) return;
+  const sep = x.from === '$args' ? '&' : ';';
+  const lead = x.from === '$args' ? '(?:^|&)' : '(?:^|;\\s*)';
+  c.line(1, '');
+  c.line(1, `# The credential: ${x.from === '$args' ? 'query parameter' : 'cookie'} ${comment(x.name)}.`);
+  c.line(1, `map ${x.from} $pp_credential {`);
+  const src = schemeNameSource(c.input, (c.plan.auth as { schemeName: string }).schemeName);
+  c.line(2, `${str(`~${lead}${escapeRegExp(x.name)}=(?<pp_credential_value>[^${sep}]*)`, src)} $pp_credential_value;`);
+  c.line(2, 'default "";');
+  c.line(1, '}');
 }
 
 function writeOperationMaps(c: Ctx): void {
@@ -141,8 +170,9 @@ function writeOperationMaps(c: Ctx): void {
   line(1, 'map "$request_method:$uri" $pp_op {');
   line(2, 'default "";');
   for (const o of plan.ops) {
-    const re = o.op.pathRegex.replace(/^\^/, '');
-    line(2, `${qre(`~^${o.op.method}:${re}`)} ${o.key}; # ${o.op.id}`);
+    const src = opSource(c.input, o.op);
+    const re = regexSource(o.op.pathRegex, src, 'nginx.conf').replace(/^\^/, '');
+    line(2, `${str(`~^${httpMethod(o.op.method, src)}:${re}`, src)} ${o.key}; ${comment(o.op.id)}`);
   }
   line(1, '}');
   line(1, 'map $pp_op $pp_upstream {');
@@ -156,7 +186,7 @@ function writeAuth(c: Ctx): void {
   const auth = plan.auth;
   if (!auth) return;
   line(1, '');
-  line(1, `# Operations that need a credential (${auth.schemeName}, ${auth.kind}).`);
+  line(1, comment(`Operations that need a credential (${auth.schemeName}, ${auth.kind}).`));
   line(1, 'map $pp_op $pp_secured {');
   line(2, 'default 0;');
   for (const o of plan.ops) if (o.secured) line(2, `${o.key} 1;`);
@@ -168,10 +198,10 @@ function writeAuth(c: Ctx): void {
 
 function writeApiKeyCheck(c: Ctx, auth: AuthOf<'apiKey'>): void {
   const { line } = c;
-  line(1, `map ${credentialVar(c.plan)} $pp_credential_ok {`);
+  line(1, `map ${credentialVar(c)} $pp_credential_ok {`);
   line(2, 'default 0;');
   // Plain map keys compare case-insensitively in nginx; a regex (~) is case-sensitive.
-  for (const k of auth.validKeys) line(2, `${q(`~^${escapeRegExp(k)}$`)} 1;`);
+  for (const k of auth.validKeys) line(2, `${str(`~^${escapeRegExp(k.key)}$`, inSuite(c.input, places.apiKey(k.consumer)))} 1;`);
   line(1, '}');
   line(1, 'map "$pp_secured:$pp_credential_ok" $pp_reject {');
   line(2, 'default 0;');
@@ -181,8 +211,9 @@ function writeApiKeyCheck(c: Ctx, auth: AuthOf<'apiKey'>): void {
 
 function writeBasicUsers(c: Ctx, auth: AuthOf<'basic'>): void {
   const { line } = c;
+  // The password is only hashed, so any text is fine; the user name is the line's start.
   c.files['htpasswd'] = auth.users
-    .map((u) => `${u.user}:{SHA}${createHash('sha1').update(u.password).digest('base64')}`)
+    .map((u) => `${htpasswdUser(u.user, inSuite(c.input, places.basicUser(u.consumer)))}:{SHA}${createHash('sha1').update(u.password).digest('base64')}`)
     .join('\n') + '\n';
   line(1, 'map $pp_secured $pp_realm {');
   line(2, 'default off;');
@@ -205,7 +236,7 @@ function writeJwtModule(c: Ctx, auth: AuthOf<'bearer'>): void {
     null,
     2,
   );
-  c.line(1, `js_path ${c.input.workdir}/;`);
+  c.line(1, `js_path ${inWorkdir(c, '/')};`);
   c.line(1, 'js_import jwt from jwt.js;');
 }
 
@@ -214,13 +245,13 @@ function writeRateLimit(c: Ctx): void {
   const rl = plan.rateLimit;
   if (!rl) return;
   line(1, '');
-  line(1, `# Rate limit: ${rl.limit} per ${rl.windowMs} ms by ${rl.by}; an empty key is not limited.`);
+  line(1, comment(`Rate limit: ${rl.limit} per ${rl.windowMs} ms by ${rl.by}; an empty key is not limited.`));
   line(1, 'map $pp_op $pp_rl_scope {');
   line(2, 'default 0;');
   for (const o of plan.ops) if (o.rateLimited) line(2, `${o.key} 1;`);
   line(1, '}');
   if (rl.by === 'consumer') {
-    line(1, `map "$pp_rl_scope:${credentialVar(plan)}" $pp_rl_key {`);
+    line(1, `map "$pp_rl_scope:${credentialVar(c)}" $pp_rl_key {`);
     line(2, 'default "";');
     line(2, '"~^1:(?<pp_k>.+)$" $pp_k;');
   } else {
@@ -240,20 +271,27 @@ function abortRules(c: Ctx): AbortRule[] {
   });
 }
 
+/** A fault rule's header matcher as a map key: the regex, quoted; errors name the setting it came from. */
+function faultMatchKey(c: Ctx, i: number, k: number, h: FaultRule['headers'][number]): string {
+  const at = (field: 'exact' | 'prefix' | 'regex'): Source => inSuite(c.input, places.faultHeader(i, k, field));
+  if (h.exact !== undefined) return str(`~^${escapeRegExp(h.exact)}$`, at('exact'));
+  if (h.prefix !== undefined) return str(`~^${escapeRegExp(h.prefix)}`, at('prefix'));
+  return str(`~^(?:${regexSource(h.regex ?? '.*', at('regex'), 'nginx.conf')})$`, at('regex'));
+}
+
 // Faults the proxy answers itself (fault.abort): one flag per rule, from the
 // operation, each header matcher (its own map: nginx maps take one source)
 // and, below 100%, a random share per request (split_clients on $request_id).
 function writeAbortFlag(c: Ctx, { i, f, abort, ops }: AbortRule): void {
   const { line } = c;
   line(1, '');
-  line(1, `# fault ${i}: abort ${abort.status} (${abort.percent}%) for ${f.upstream}${f.headers.length ? ` when ${f.headers.map((h) => h.name).join(', ')} match` : ''}`);
+  line(1, comment(`fault ${i}: abort ${abort.status} (${abort.percent}%) for ${f.upstream}${f.headers.length ? ` when ${f.headers.map((h) => h.name).join(', ')} match` : ''}`));
   const parts = ['$pp_op'];
   f.headers.forEach((h, k) => {
     const v = `$pp_f${i}_h${k}`;
-    const pattern = h.exact !== undefined ? `^${escapeRegExp(h.exact)}$` : h.prefix !== undefined ? `^${escapeRegExp(h.prefix)}` : `^(?:${h.regex})$`;
-    line(1, `map ${headerVar(h.name)} ${v} {`);
+    line(1, `map ${headerVar(h.name, inSuite(c.input, places.faultHeader(i, k, 'name')))} ${v} {`);
     line(2, 'default 0;');
-    line(2, `${qre(`~${pattern}`)} 1;`);
+    line(2, `${faultMatchKey(c, i, k, h)} 1;`);
     line(1, '}');
     parts.push(v);
   });
@@ -266,7 +304,8 @@ function writeAbortFlag(c: Ctx, { i, f, abort, ops }: AbortRule): void {
   }
   line(1, `map "${parts.join(':')}" $pp_fault${i} {`);
   line(2, 'default 0;');
-  line(2, `${qre(`~^(${ops.join('|')})${':1'.repeat(parts.length - 1)}$`)} 1;`);
+  // Operation keys are ours (op0, op1, ...): a plain quoted regex.
+  line(2, `"~^(${ops.join('|')})${':1'.repeat(parts.length - 1)}$" 1;`);
   line(1, '}');
 }
 
@@ -281,7 +320,7 @@ function writeUpstreams(c: Ctx): void {
     line(1, '');
     // nginx never retries an entry it already tried: list the replicas often enough.
     const repeat = Math.max(1, Math.ceil(triesOf(plan) / u.servers.length));
-    line(1, `# ${u.name}: ${u.servers.map((s) => `${s.version}/${s.replica} weight ${s.weight}`).join(', ')}${repeat > 1 ? `; listed ${repeat} times so every retry finds an untried entry` : ''}`);
+    line(1, comment(`${u.name}: ${u.servers.map((s) => `${s.version}/${s.replica} weight ${s.weight}`).join(', ')}${repeat > 1 ? `; listed ${repeat} times so every retry finds an untried entry` : ''}`));
     line(1, `upstream ${u.name} {`);
     if (plan.balance === 'random') line(2, 'random;');
     for (let r = 0; r < repeat; r++) {
@@ -352,8 +391,14 @@ function writeTransform(c: Ctx): void {
   const transform = c.input.suite.policies.transform;
   if (!transform) return;
   // Request transformation; an empty value makes nginx drop the header.
-  for (const [name, value] of Object.entries(transform.setHeaders)) c.line(2, `proxy_set_header ${name} "${value.replace(/["\\]/g, '\\$&')}";`);
-  for (const name of transform.removeHeaders) c.line(2, `proxy_set_header ${name} "";`);
+  for (const [name, value] of Object.entries(transform.setHeaders)) {
+    const src = inSuite(c.input, places.setHeader(name));
+    c.line(2, `proxy_set_header ${word(headerName(name, src), src)} ${expanded(value, src)};`);
+  }
+  transform.removeHeaders.forEach((name, i) => {
+    const src = inSuite(c.input, places.removeHeader(i));
+    c.line(2, `proxy_set_header ${word(headerName(name, src), src)} "";`);
+  });
 }
 
 function writeMainLocation(c: Ctx, aborts: AbortRule[]): void {
@@ -365,11 +410,12 @@ function writeMainLocation(c: Ctx, aborts: AbortRule[]): void {
   for (const { i, abort } of aborts) line(3, `if ($pp_fault${i}) { return ${abort.status}; }`);
   if (plan.auth?.kind === 'bearer') {
     line(3, 'set $pp_need_auth $pp_secured;');
-    line(3, `set $pp_jwt_config ${path.join(c.input.workdir, 'jwt-keys.json')};`);
+    line(3, `set $pp_jwt_config ${inWorkdir(c, 'jwt-keys.json', true)};`);
   }
   if (retried) {
-    line(3, `# Methods outside ${retried.join(',')} are tried once.`);
-    line(3, `if ($request_method !~ ${qre(`^(${retried.join('|')})$`)}) { return 418; }`);
+    const methods = retried.map((m) => httpMethod(m, inSuite(c.input, places.retryMethods)));
+    line(3, comment(`Methods outside ${methods.join(',')} are tried once.`));
+    line(3, `if ($request_method !~ "^(${methods.join('|')})$") { return 418; }`);
     line(3, 'error_page 418 = @pp_once;');
   }
   if (plan.rateLimit) line(3, 'error_page 429 = @pp_429;');
@@ -398,7 +444,7 @@ function writeAccessChecks(c: Ctx, indent: number): void {
   if (rl) line(indent, `limit_req zone=pp_rl burst=${Math.max(0, rl.limit - 1)} nodelay;`);
   if (plan.auth?.kind === 'basic') {
     line(indent, 'auth_basic $pp_realm;');
-    line(indent, `auth_basic_user_file ${path.join(c.input.workdir, 'htpasswd')};`);
+    line(indent, `auth_basic_user_file ${inWorkdir(c, 'htpasswd', true)};`);
   }
   if (plan.auth?.kind === 'bearer') line(indent, 'auth_request /_proxyproof_jwt;');
 }
@@ -423,6 +469,10 @@ export function nginxFromUserConfig(input: RenderInput, configFile: string, bin:
   const globals: string[] = [];
   if (!/^\s*daemon\s/m.test(uncommented)) globals.push('daemon off;');
   if (!/^\s*pid\s/m.test(uncommented)) globals.push(`pid ${path.join(input.workdir, 'nginx.pid')};`);
+  // The workdir is private (0700: it holds the consumers' keys). Started by root, nginx's workers
+  // would run as nobody and could not enter it for their temp files; they run as root, as in
+  // rendered configs, unless the config names its own user.
+  if (process.getuid?.() === 0 && !/^\s*user\s/m.test(uncommented)) globals.push('user root;');
   return {
     target: 'nginx',
     mainFile,

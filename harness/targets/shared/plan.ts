@@ -12,6 +12,7 @@ import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';
 import type { JwtSettings } from '../../checks/auth/policy.ts';
 import type { Endpoint } from '../../model/upstream.ts';
 import type { RenderInput } from '../../model/target.ts';
+import { identifier, NAME, placeKey, VERSION } from './values.ts';
 
 export interface OpPlan {
   op: Operation;
@@ -35,9 +36,22 @@ export interface UpstreamPlan {
   servers: ServerPlan[];
 }
 
+/** A valid consumer's API key, with the consumer's name (errors name the setting). */
+export interface KeyPlan {
+  consumer: string;
+  key: string;
+}
+
+/** A valid consumer's basic credentials, with the consumer's name. */
+export interface UserPlan {
+  consumer: string;
+  user: string;
+  password: string;
+}
+
 export type AuthPlan =
-  | { kind: 'apiKey'; schemeName: string; in: 'header' | 'query' | 'cookie'; name: string; validKeys: string[] }
-  | { kind: 'basic'; schemeName: string; users: Array<{ user: string; password: string }> }
+  | { kind: 'apiKey'; schemeName: string; in: 'header' | 'query' | 'cookie'; name: string; validKeys: KeyPlan[] }
+  | { kind: 'basic'; schemeName: string; users: UserPlan[] }
   | { kind: 'bearer'; schemeName: string; jwt: JwtPlan };
 
 export interface JwtPlan {
@@ -57,17 +71,27 @@ export interface Plan {
   balance: 'roundrobin' | 'random';
 }
 
+/** Iterative: weights are safe integers here, so this ends; recursion on 1e308 never did. */
 function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
 }
 
-/** Integer weights with the same ratios as the given (positive) numbers, at most `cap`. */
+/**
+ * Integer weights with the same ratios as the given numbers (finite, >= 0;
+ * anything else is a RangeError: callers check the suite's values first), at most `cap`.
+ */
 export function integerWeights(raw: number[], cap: number): number[] {
-  const positive = raw.filter((w) => w > 0);
-  if (positive.length === 0) return raw.map(() => 0);
+  const bad = raw.find((w) => !Number.isFinite(w) || w < 0);
+  if (bad !== undefined) throw new RangeError(`weight ${bad} is not a finite number >= 0`);
+  const top = Math.max(0, ...raw);
+  if (top === 0) return raw.map(() => 0);
   // Scale to integers (three decimals are plenty), reduce by the gcd, then cap.
-  let ints = raw.map((w) => Math.round(w * 1000));
-  const g = ints.filter((w) => w > 0).reduce((a, b) => gcd(a, b));
+  // Weights whose thousandths are not safe integers (1e308) or all round to 0
+  // are first scaled so the largest is 1e12: the ratios survive, the gcd loop ends.
+  const plain = top * 1000 >= 1 && top * 1000 <= 1e12;
+  let ints = raw.map((w) => Math.round(plain ? w * 1000 : (w / top) * 1e12));
+  const g = ints.filter((w) => w > 0).reduce(gcd);
   ints = ints.map((w) => w / g);
   const max = Math.max(...ints);
   if (max > cap) ints = ints.map((w) => (w > 0 ? Math.max(1, Math.round((w * cap) / max)) : 0));
@@ -135,19 +159,42 @@ function authPlan(input: RenderInput): AuthPlan | undefined {
         schemeName: name,
         in: scheme.in,
         name: scheme.name,
-        validKeys: valid.flatMap((c) => (c.credential.kind === 'apiKey' ? [c.credential.key] : [])),
+        validKeys: valid.flatMap((c) => (c.credential.kind === 'apiKey' ? [{ consumer: c.name, key: c.credential.key }] : [])),
       };
     case 'basic':
       return {
         kind: 'basic',
         schemeName: name,
-        users: valid.flatMap((c) => (c.credential.kind === 'basic' ? [{ user: c.credential.user, password: c.credential.password }] : [])),
+        users: valid.flatMap((c) => (c.credential.kind === 'basic' ? [{ consumer: c.name, user: c.credential.user, password: c.credential.password }] : [])),
       };
     case 'bearer':
       return { kind: 'bearer', schemeName: name, jwt: jwtPlan(input, input.suite.policies.auth?.jwt) };
     default:
       throw new InputError(input.suite.file, 'policies.auth', `security scheme ${name} (${scheme.type}) cannot be rendered; use your own config`);
   }
+}
+
+/** A canary weight as the suite gives it, when it is a finite number >= 0; else an InputError naming it. */
+export function canaryWeight(input: RenderInput, version: string): number {
+  const w = input.suite.policies.canary?.weights[version] ?? 0;
+  if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
+    throw new InputError(input.suite.file, `policies.canary.weights.${placeKey(version)}`, `a weight must be a finite number >= 0, not ${String(w)}`);
+  }
+  return w;
+}
+
+/**
+ * Upstream names and versions become backend, server, cluster and tag names,
+ * and valid consumers' names Kong consumers: each must be the identifier the suite
+ * schema allows, or the render stops with an InputError naming it.
+ */
+function checkNames(input: RenderInput): void {
+  const file = input.suite.file;
+  for (const u of input.suite.upstreams) {
+    identifier(u.name, NAME, { file, place: `upstreams.${placeKey(u.name)}` }, 'an upstream name');
+    for (const v of u.versions) identifier(v, VERSION, { file, place: `upstreams.${placeKey(u.name)}.versions` }, 'a version');
+  }
+  for (const c of input.suite.consumers.filter((x) => x.valid)) identifier(c.name, NAME, { file, place: `consumers.${placeKey(c.name)}` }, 'a consumer name');
 }
 
 function upstreamPlans(input: RenderInput, cap: number): UpstreamPlan[] {
@@ -157,7 +204,7 @@ function upstreamPlans(input: RenderInput, cap: number): UpstreamPlan[] {
     const entries: Array<{ version: string; replica: number; endpoint: Endpoint; raw: number }> = [];
     for (const version of u.versions) {
       const replicas = versions[version] ?? [];
-      const versionWeight = canary && canary.upstream === u.name ? (canary.weights[version] ?? 0) : 1;
+      const versionWeight = canary && canary.upstream === u.name ? canaryWeight(input, version) : 1;
       replicas.forEach((endpoint, replica) => {
         entries.push({ version, replica, endpoint, raw: versionWeight / replicas.length });
       });
@@ -167,7 +214,7 @@ function upstreamPlans(input: RenderInput, cap: number): UpstreamPlan[] {
       .map((e, i) => ({ version: e.version, replica: e.replica, endpoint: e.endpoint, weight: weights[i] }))
       .filter((s) => s.weight > 0);
     if (servers.length === 0) {
-      throw new InputError(input.suite.file, `upstreams.${u.name}`, 'no replica with a positive weight to route to');
+      throw new InputError(input.suite.file, `upstreams.${placeKey(u.name)}`, 'no replica with a positive weight to route to');
     }
     return { name: u.name, servers };
   });
@@ -183,6 +230,7 @@ function upstreamFor(input: RenderInput, op: Operation): string {
 }
 
 export function makePlan(input: RenderInput, weightCap: number, target: string): Plan {
+  checkNames(input);
   const auth = authPlan(input);
   const rl = input.suite.policies.rateLimit;
   const ops = input.spec.operations.map((op, i) => ({
