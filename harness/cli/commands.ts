@@ -51,9 +51,9 @@ function reportDirOf(flags: Flags): string {
   return dir;
 }
 
-async function writeRun(result: { report: RunReport; secrets: string[] }, dir: string, baseline?: string): Promise<void> {
+async function writeRun(result: { report: RunReport; secrets: string[]; credentialNames: string[] }, dir: string, baseline?: string): Promise<void> {
   const { writeReports } = await import('../report/write-reports.ts');
-  await writeReports(result.report, dir, result.secrets, { baseline });
+  await writeReports(result.report, dir, result.secrets, { baseline, credentialNames: result.credentialNames });
 }
 
 function waitForSignal(): Promise<void> {
@@ -162,9 +162,13 @@ const mock: Command = async (args, flags, io) => {
   const port = integer('port', flags.port, 0, 65535);
   const seed = seedOf(flags) ?? 1;
   const { startStandaloneMock } = await import('../upstream/mock-upstream.ts');
+  const { ADMIN_PREFIX } = await import('../model/upstream.ts');
   const m = await startStandaloneMock(args[0], port, seed);
   const at = m.endpoints.mock.v1[0];
-  io.stdout.write(`mock for ${args[0]} listening on http://${at.host}:${at.port} (seed ${seed}); admin under /__proxyproof/; Ctrl-C to stop\n`);
+  io.stdout.write(`mock for ${args[0]} listening on http://${at.host}:${at.port} (seed ${seed}); Ctrl-C to stop\n`);
+  // The admin API is only on the control listener, behind the token: the data port is what a proxy forwards to.
+  // The token goes to the user who started the mock, as a local dev server prints its own.
+  io.stdout.write(`admin API on ${m.control.url}${ADMIN_PREFIX} (journal, faults) with header: Authorization: Bearer ${m.control.token}\n`);
   try {
     await (io.untilStopped ?? waitForSignal)();
   } finally {

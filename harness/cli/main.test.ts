@@ -141,11 +141,13 @@ describe('commands and exit codes', () => {
 
   it('mock starts, waits for the stop signal, closes', async () => {
     const close = vi.fn(async () => {});
-    startStandaloneMock.mockResolvedValue({ close, endpoints: { mock: { v1: [{ host: '127.0.0.1', port: 4010 }] } } });
+    startStandaloneMock.mockResolvedValue({ close, endpoints: { mock: { v1: [{ host: '127.0.0.1', port: 4010 }] } }, control: { url: 'http://127.0.0.1:4011', token: 'tok' } });
     const r = await cli('mock', 'spec.yaml', '--port', '4010', '--seed', '3');
     expect(r.code).toBe(0);
     expect(startStandaloneMock).toHaveBeenCalledWith('spec.yaml', 4010, 3);
     expect(r.out).toContain('http://127.0.0.1:4010');
+    // The admin API is on its own listener, behind the token, never on the data port.
+    expect(r.out).toContain('admin API on http://127.0.0.1:4011/__proxyproof/ (journal, faults) with header: Authorization: Bearer tok');
     expect(close).toHaveBeenCalledOnce();
   });
 });

@@ -3,7 +3,10 @@
 
 import type { HttpMethod } from './spec.ts';
 
-/** The path prefix of the mocks' admin API (journal, fault programs); no spec path may enter it. */
+/**
+ * The path prefix of the mocks' admin API (journal, fault programs). It is served only on a fleet's control
+ * listener; the data ports the proxy forwards to answer 404 to any path that enters it, however encoded.
+ */
 export const ADMIN_PREFIX = '/__proxyproof/';
 
 /** The header every request carries end to end, set by the harness. */
@@ -16,6 +19,14 @@ export interface Endpoint {
   port: number;
 }
 
+/** A fleet's admin API: `${url}${ADMIN_PREFIX}journal` and `...faults`, with `Authorization: Bearer ${token}`. */
+export interface ControlEndpoint {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  url: string;
+  /** Random per fleet; requests without it get 401. */
+  token: string;
+}
+
 export interface JournalEntry {
   seq: number;
   requestId?: string;
@@ -25,7 +36,13 @@ export interface JournalEntry {
   method: HttpMethod;
   /** Path without the query string. */
   path: string;
+  /** Raw query string; a credential parameter's value is a credential tag (`hmac:<16 hex>`). */
   query: string;
+  /**
+   * Lower-case names. Credential headers (authorization, proxy-authorization, api keys) hold a credential tag
+   * (`hmac:<16 hex>`) instead of the value, and cookie holds every cookie's value as a tag; compare with
+   * the fleet's credentialTag(value).
+   */
   headers: Record<string, string>;
   /** Date.now() when the request arrived. */
   time: number;

@@ -60,7 +60,8 @@ describe('startMockFleet', () => {
     expect(createSpecValidator(spec).validateResponse(op, res.status, { 'content-type': res.headers.get('content-type')! }, body)).toEqual({ documented: true, errors: [] });
     const [e] = fleet.journal.forRequest(id);
     expect(e).toMatchObject({ requestId: id, upstream: 'pets', version: 'v2', replica: 2, method: 'GET', path: '/v1/pets', query: 'limit=3', attempt: 1, operationId: 'listPets', status: 200, violations: [] });
-    expect(e.headers['x-api-key']).toBe('k');
+    // The key is journaled as its tag, never raw.
+    expect(e.headers['x-api-key']).toBe(fleet.credentialTag('k'));
 
     const created = await fetch(url(fleet.endpoints.pets.v1[0], '/v1/pets'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Rex"}' });
     expect(created.status).toBe(201);
@@ -150,24 +151,32 @@ describe('startMockFleet', () => {
     expect(fleet.journal.forRequest(id).map((x) => x.attempt)).toEqual([1, 2]);
   });
 
-  it('admin API: set faults, read and clear the journal; admin calls are not journaled', async () => {
+  it('admin API on the control listener: set faults, read and clear the journal; admin calls are not journaled', async () => {
     const e = fleet.endpoints.misc.v1[0];
+    const admin = (p: string, init: RequestInit = {}) => fetch(`${fleet.control.url}/__proxyproof/${p}`, { ...init, headers: { authorization: `Bearer ${fleet.control.token}` } });
+    expect(new URL(fleet.control.url).hostname).toBe('127.0.0.1');
     const id = rid();
-    const set = await fetch(url(e, '/__proxyproof/faults'), { method: 'POST', body: JSON.stringify({ requestId: id, program: { failFirst: 1, status: 500 } }) });
+    const set = await admin('faults', { method: 'POST', body: JSON.stringify({ requestId: id, program: { failFirst: 1, status: 500 } }) });
     expect(set.status).toBe(204);
-    const bad = await fetch(url(e, '/__proxyproof/faults'), { method: 'POST', body: JSON.stringify({ requestId: id, program: { failFirst: 'x' } }) });
+    const bad = await admin('faults', { method: 'POST', body: JSON.stringify({ requestId: id, program: { failFirst: 'x' } }) });
     expect([bad.status, await bad.json()]).toEqual([400, { error: 'fault program failFirst must be a non-negative integer' }]);
     const r = await fetch(url(e, '/v1/health'), { headers: { [REQUEST_ID_HEADER]: id } });
     expect(r.status).toBe(500);
     await r.arrayBuffer();
     const before = fleet.journal.lastSeq();
-    const got = await fetch(url(e, `/__proxyproof/journal?since=${before - 1}`));
+    const got = await admin(`journal?since=${before - 1}`);
     const body = (await got.json()) as { entries: { requestId?: string; status: number }[] };
     expect(body.entries.map((x) => [x.requestId, x.status])).toEqual([[id, 500]]);
     expect(fleet.journal.lastSeq()).toBe(before);
-    const del = await fetch(url(e, '/__proxyproof/journal'), { method: 'DELETE' });
+    const unknown = await admin('nothing');
+    expect(unknown.status).toBe(404);
+    await unknown.arrayBuffer();
+    const del = await admin('journal', { method: 'DELETE' });
     expect(del.status).toBe(204);
     expect(fleet.journal.count()).toBe(0);
+    const clear = await admin('faults', { method: 'DELETE' });
+    expect(clear.status).toBe(204);
+    expect(fleet.faults.get(id)).toBeUndefined();
   });
 });
 
@@ -202,6 +211,11 @@ describe('close and standalone', () => {
       expect(res.headers.get(SERVED_BY_HEADER)).toBe('mock/v1/1');
       expect(res.status).toBe(200);
       await res.arrayBuffer();
+      // Its admin API is on its own control port, not the given one.
+      expect(first.control.url).not.toBe(`http://127.0.0.1:${e.port}`);
+      const journal = await fetch(`${first.control.url}/__proxyproof/journal`, { headers: { authorization: `Bearer ${first.control.token}` } });
+      expect(journal.status).toBe(200);
+      expect(((await journal.json()) as { entries: unknown[] }).entries).toHaveLength(1);
       const err = await startStandaloneMock(SPEC_FILE, e.port, 3).then(() => undefined, (x: unknown) => x);
       expect(err).toBeInstanceOf(EnvironmentError);
       expect((err as Error).message).toBe(`port ${e.port} on 127.0.0.1 is already in use (choose another --port or stop what listens there)`);

@@ -20,6 +20,11 @@ export interface TransformSample {
   sentHeaders: Record<string, string>;
   /** The tries the upstream journaled; the last one is what the upstream saw. */
   seen: JournalEntry[];
+  /**
+   * How each set header's value reads in the journal: the mocks keep
+   * credential headers (authorization, API keys) only as keyed tags.
+   */
+  tags: Record<string, string>;
 }
 
 export async function driveTransform(ctx: CheckContext, op: Operation, t: TransformPolicy): Promise<TransformSample> {
@@ -29,5 +34,6 @@ export async function driveTransform(ctx: CheckContext, op: Operation, t: Transf
   req.headers = { ...req.headers, ...sentHeaders };
   const id = ctx.client.newId('transform');
   const sent = await ctx.client.send(req, { id, ...asValidConsumer(ctx.suite, ctx.spec), timeoutMs: 10_000 });
-  return { op, sent, sentHeaders, seen: ctx.fleet.journal.forRequest(id) };
+  const tags = Object.fromEntries(Object.entries(t.setHeaders).map(([name, value]) => [name, ctx.fleet.credentialTag(value)]));
+  return { op, sent, sentHeaders, seen: ctx.fleet.journal.forRequest(id), tags };
 }

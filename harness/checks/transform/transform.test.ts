@@ -9,6 +9,7 @@ const sample = (headers: Record<string, string>, reached = true): TransformSampl
   sent: sent(),
   sentHeaders: { 'X-Gateway': CLIENT_VALUE, 'X-Internal-Debug': CLIENT_VALUE },
   seen: reached ? [entry({ headers })] : [],
+  tags: { 'X-Gateway': 'hmac:0123456789abcdef' },
 });
 
 describe('transform judge', () => {
@@ -24,6 +25,11 @@ describe('transform judge', () => {
     const r = judgeTransform(sample({ ...headers }), t);
     expect(r.status).toBe('failed');
     expect(r.failures!.map((f) => f.code)).toEqual([code]);
+  });
+
+  it('a credential header set by the proxy is compared by its journal tag', () => {
+    expect(judgeTransform(sample({ 'x-gateway': 'hmac:0123456789abcdef' }), t).status).toBe('passed');
+    expect(judgeTransform(sample({ 'x-gateway': 'hmac:fedcba9876543210' }), t).failures!.map((f) => f.code)).toEqual(['transform.headerValue']);
   });
 
   it('fails when the request never reached an upstream', () => {
