@@ -3,7 +3,7 @@
 // proxies (whose workdirs live there) can be told apart from other tests'.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -58,9 +58,15 @@ function run(suite: string, signal?: NodeJS.Signals, ...more: string[]): Promise
   });
 }
 
+/** Proxy workdirs (proxyproof-<target>-*) left in the run's TMPDIR. */
+function workdirsIn(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.startsWith('proxyproof-'));
+}
+
 async function expectClean(o: Outcome) {
   expect(processesUnder(o.dir)).toEqual([]);
   for (const p of o.ports) expect(await portOpen(p), `port ${p} still listening`).toBe(false);
+  expect(workdirsIn(o.dir)).toEqual([]);
   rmSync(o.dir, { recursive: true, force: true });
 }
 
@@ -89,6 +95,20 @@ describe('nothing is left running', () => {
     expect(o.ports.length).toBe(2);
     expect(o.code).toBe(143);
     await expectClean(o);
+  });
+
+  it('after SIGKILL mid-run, once the next run has swept what it left', { timeout: 150_000 }, async () => {
+    const killed = await run(suite, 'SIGKILL');
+    expect(killed.ports.length).toBe(2);
+    expect(killed.signal).toBe('SIGKILL');
+    // Nothing ran to stop them: the proxies and their workdirs (keys, logs) are still there.
+    expect(processesUnder(killed.dir).length, 'kill -9 leaves the proxies running').toBeGreaterThan(0);
+    expect(workdirsIn(killed.dir).length).toBe(2);
+    const next = await run(suite, undefined, '--target', 'haproxy', '--check', 'contract');
+    expect(next.code, next.out).toBe(0);
+    expect(next.out).toMatch(/swept what killed runs left: [1-9]\d* proxy process group\(s\), [1-9]\d* workdir\(s\)/);
+    await expectClean(killed);
+    await expectClean(next);
   });
 
   it('after a passing run', { timeout: 100_000 }, async () => {

@@ -75,6 +75,8 @@ export interface Check<N extends PolicyName = PolicyName> {
   /** Features a rendered target must declare; missing ones make the result notSupported. */
   features(policies: Policies, spec: Spec): Feature[];
   run(ctx: CheckContext): Promise<CheckOutcome>;
+  /** Credentials the check sends that the suite does not list (variants of the consumers' own): reports redact them too. */
+  secretsSent?(suite: Suite): string[];
 }
 
 /** A failed outcome: the headline, the first failure, and how many more; evidence lists them all. */

@@ -52,6 +52,8 @@ export interface Suite {
   name: string;
   /** Absolute path of the OpenAPI document. */
   spec: string;
+  /** How the spec's $refs may reach out: remote refs (opt-in) and more local folders (absolute). */
+  specOptions?: { allowRemoteRefs: boolean; allowDirs: string[] };
   upstreams: UpstreamSpec[];
   consumers: Consumer[];
   targets: TargetSpec[];

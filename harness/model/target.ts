@@ -26,4 +26,8 @@ export interface RenderedConfig {
   command: { bin: string; args: string[] };
   /** Command that checks the config without serving (nginx -t, haproxy -c). */
   checkCommand: { bin: string; args: string[] };
+  /** The user's own config file this came from (errors in the main file name it instead of the temp copy). */
+  sourceFile?: string;
+  /** A rendered config: the suite and the setting it was rendered from, for errors the proxy finds in it. */
+  origin?: { file: string; place: string };
 }

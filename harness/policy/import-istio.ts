@@ -32,7 +32,7 @@
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../model/errors.ts';
-import { ALL_METHODS, type HttpMethod } from '../model/spec.ts';
+import { ALL_METHODS } from '../model/spec.ts';
 import type { FaultRule } from '../checks/fault/policy.ts';
 import type { CanaryPolicy } from '../checks/canary/policy.ts';
 import type { RetryPolicy } from '../checks/retry/policy.ts';

@@ -82,3 +82,18 @@ describe('redactDeep', () => {
   });
 });
 
+
+describe('credential names the spec declares', () => {
+  const r = createRedactor([], { names: ['subscription-key', 'sid'] });
+  it('redacts their values in headers and query strings, whatever the value', () => {
+    expect(r('subscription-key: aBcD1234')).toBe(`subscription-key: ${REDACTED}`);
+    expect(r('curl http://x/v1/pets?subscription-key=AbCd&x=1')).toBe(`curl http://x/v1/pets?subscription-key=${REDACTED}&x=1`);
+    expect(r('{"sid": "zzz"}')).toBe(`{"sid": "${REDACTED}"}`);
+  });
+  it('redacts them as object keys in reports', () => {
+    expect(redactDeep({ headers: { 'Subscription-Key': 'AbCd', other: 'keep' } }, r)).toEqual({ headers: { 'Subscription-Key': REDACTED, other: 'keep' } });
+  });
+  it('leaves other text alone', () => {
+    expect(r('the subscription key is described in the docs')).toBe('the subscription key is described in the docs');
+  });
+});

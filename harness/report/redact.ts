@@ -7,7 +7,7 @@ import { escapeRegExp } from '../util/regex.ts';
 
 export const REDACTED = '[REDACTED]';
 
-export type Redactor = (text: string) => string;
+export type Redactor = ((text: string) => string) & { names?: ReadonlySet<string> };
 
 /** Header (or object key) names whose values are credentials. */
 const SENSITIVE_KEY = /^(?:proxy-)?authorization$|^(?:set-)?cookie$|^x-(?:api|auth)-?(?:key|token)$|^(?:x-)?api[-_]?key$|^(?:x-)?(?:access|auth|session|csrf|xsrf)[-_]?token$|^(?:client[-_]?)?secret$|^password$|^passwd$/i;
@@ -47,25 +47,44 @@ function forms(secret: string): string[] {
   return [...out].filter((s) => s.length > 0);
 }
 
+/** Patterns that redact the value of a credential under a name the spec declares (header `n: v`, query `n=v`). */
+function namedPatterns(names: readonly string[]): Array<[RegExp, string]> {
+  const clean = [...new Set(names.filter((n) => /^[\w.~!$&'*+-]+$/.test(n)).map((n) => n.toLowerCase()))];
+  if (!clean.length) return [];
+  const alt = clean.map(escapeRegExp).join('|');
+  return [
+    [new RegExp(`((?:^|[\\s"'{,])(?:${alt})["']?\\s*:\\s*["']?)[^\\s"',;]+`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(`([?&;](?:${alt})=)[^&\\s#"'<>]+`, 'gi'), `$1${REDACTED}`],
+  ];
+}
+
+export interface RedactOptions {
+  /** Names under which the spec sends credentials (its apiKey schemes' header, query and cookie names). */
+  names?: readonly string[];
+}
+
 /**
- * A function replacing every given secret (and its encoded forms) and every
- * credential-looking value with [REDACTED]. Secrets are matched longest first.
+ * A function replacing every given secret (and its encoded forms), every value
+ * under a credential name the spec declares, and every credential-looking
+ * value with [REDACTED]. Secrets are matched longest first.
  */
-export function createRedactor(secrets: string[]): Redactor {
+export function createRedactor(secrets: string[], opts: RedactOptions = {}): Redactor {
   const all = [...new Set(secrets.filter((s) => typeof s === 'string' && s.length > 0).flatMap(forms))].sort((a, b) => b.length - a.length);
   const known = all.length ? new RegExp(all.map(escapeRegExp).join('|'), 'g') : undefined;
-  return (text: string): string => {
+  const patterns = [...GENERIC, ...namedPatterns(opts.names ?? [])];
+  const redactor = (text: string): string => {
     let out = known ? text.replace(known, REDACTED) : text;
-    for (const [re, rep] of GENERIC) out = out.replace(re, rep as string);
+    for (const [re, rep] of patterns) out = out.replace(re, rep as string);
     return out;
   };
+  return Object.assign(redactor, { names: new Set((opts.names ?? []).map((n) => n.toLowerCase())) });
 }
 
 /** Redact every string (and object key) in a JSON-like value; values of credential keys are replaced whole. Returns a copy. */
 export function redactDeep<T>(value: T, redactor: Redactor): T {
   const walk = (v: unknown, key?: string): unknown => {
     if (typeof v === 'string') {
-      if (key !== undefined && SENSITIVE_KEY.test(key)) {
+      if (key !== undefined && (SENSITIVE_KEY.test(key) || redactor.names?.has(key.toLowerCase()))) {
         const scheme = /^(?:proxy-)?authorization$/i.test(key) ? /^(bearer|basic|digest|token|negotiate)\s/i.exec(v)?.[1] : undefined;
         return scheme ? `${scheme} ${REDACTED}` : REDACTED;
       }

@@ -19,10 +19,12 @@ export const REPORT_FILES = ['report.json', 'junit.xml', 'index.html'] as const;
 export interface WriteOptions {
   /** A previous report.json to compare with (shown in index.html). */
   baseline?: string;
+  /** Names under which the specs send credentials: their values are redacted whatever they are. */
+  credentialNames?: string[];
 }
 
 export async function writeReports(report: RunReport, dir: string, secrets: string[], opts: WriteOptions = {}): Promise<{ files: string[]; history?: History }> {
-  const redactor = createRedactor(secrets);
+  const redactor = createRedactor(secrets, { names: opts.credentialNames });
   const safe = redactDeep(report, redactor);
   const history = opts.baseline !== undefined ? redactDeep(await loadBaseline(safe, opts.baseline), redactor) : undefined;
   const contents: Record<(typeof REPORT_FILES)[number], string> = {

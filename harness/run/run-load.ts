@@ -20,7 +20,8 @@ import { finishReport, type CheckResult, type TargetRun } from '../model/result.
 import type { LoadConfig, LoadScenario, TargetSpec } from '../model/suite.ts';
 import type { Endpoint } from '../model/upstream.ts';
 import { VERSION } from '../model/version.ts';
-import { secretsOf } from '../suite/secrets.ts';
+import { sweepStaleRuns } from '../runtime/run-record.ts';
+import { credentialNamesOf, secretsOf } from '../suite/secrets.ts';
 import { randomSeed } from '../util/rng.ts';
 import { loadAll, selectedTargets, type Loaded } from './inputs.ts';
 import type { RunResult } from './run-suite.ts';
@@ -174,13 +175,14 @@ export async function runLoadSuites(opts: LoadOptions): Promise<RunResult> {
   const seed = opts.seed ?? randomSeed();
   const loaded = await loadAll(opts.suites);
   const plans = loaded.map((l) => ({ l, targets: selectedTargets(l.suite, opts.targets), scenarios: scenariosOf(l.suite, opts) }));
+  sweepStaleRuns();
   opts.log(`proxyproof ${VERSION} load: seed ${seed}`);
   const load: LoadReport = { version: 1, runs: [], policies: [] };
   const results: CheckResult[] = [];
   const runs: TargetRun[] = [];
   const progress = opts.progress ? createProgress(opts.progress) : undefined;
   for (const { l, targets, scenarios } of plans) {
-    await using mocks = await startMockProcess(l.suite.spec, l.suite.upstreams, seed);
+    await using mocks = await startMockProcess(l.suite.spec, l.suite.upstreams, seed, l.suite.specOptions);
     for (const t of targets) {
       const r = await loadTarget({ l, t, cfg: l.suite.load, mocks, seed, opts, progress }, scenarios, load);
       results.push(...r.results);
@@ -188,5 +190,5 @@ export async function runLoadSuites(opts: LoadOptions): Promise<RunResult> {
     }
   }
   const report = finishReport({ startedAt, seed, results, targets: runs, load });
-  return { report, exitCode: report.summary.failed > 0 ? ExitCode.checkFailed : ExitCode.ok, secrets: loaded.flatMap((l) => secretsOf(l.suite)) };
+  return { report, exitCode: report.summary.failed > 0 ? ExitCode.checkFailed : ExitCode.ok, secrets: loaded.flatMap((l) => secretsOf(l.suite)), credentialNames: [...new Set(loaded.flatMap((l) => credentialNamesOf(l.spec)))] };
 }

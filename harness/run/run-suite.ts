@@ -3,9 +3,6 @@
 // anything starts (inputs.ts). It returns the report and the secrets to
 // redact from it; writing the report files is the caller's (the CLI's).
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Check, CheckContext } from '../checks/check.ts';
 import { checks } from '../checks/registry.ts';
 import { ProxyClient } from '../checks/shared/client.ts';
@@ -17,8 +14,10 @@ import { VERSION } from '../model/version.ts';
 import { containerRuntimeFor, imageSkipReason, prepareContainers, type ContainerPlan } from '../runtime/container-run.ts';
 import { freePort } from '../runtime/ports.ts';
 import { processRuntime } from '../runtime/process-runtime.ts';
+import { sweepStaleRuns } from '../runtime/run-record.ts';
+import { createWorkdir } from '../runtime/workdirs.ts';
 import { createSpecValidator } from '../spec/validate.ts';
-import { secretsOf } from '../suite/secrets.ts';
+import { credentialNamesOf, secretsOf } from '../suite/secrets.ts';
 import { startMockFleet, type MockFleet } from '../upstream/mock-upstream.ts';
 import { forkRng, randomSeed } from '../util/rng.ts';
 import { runCheck } from './check-runner.ts';
@@ -43,6 +42,8 @@ export interface RunResult {
   exitCode: number;
   /** Every credential of the suites, for the report writers to redact. */
   secrets: string[];
+  /** The names the specs send credentials under (apiKey headers, query parameters, cookies). */
+  credentialNames: string[];
 }
 
 interface TargetContext {
@@ -99,26 +100,23 @@ async function checkAll(c: TargetContext, proxy: StartedProxy): Promise<CheckRes
 
 async function runTarget(c: TargetContext): Promise<{ results: CheckResult[]; run: TargetRun }> {
   const { l, t } = c;
-  const workdir = await mkdtemp(join(tmpdir(), `proxyproof-${t.name}-`));
+  await using wd = await createWorkdir(t.name);
+  const workdir = wd.path;
+  const listen = { host: '127.0.0.1', port: await freePort() };
+  const cfg = configFor(t, { suite: l.suite, spec: l.spec, listen, upstreams: c.fleet.endpoints, workdir });
+  const run: TargetRun = { suite: l.suite.name, target: t.name, runtime: c.runtime, mode: t.config ? 'config' : 'render', config: cfg.files[cfg.mainFile], log: '' };
+  const skip = c.containers && imageSkipReason(c.containers, l.suite.name, t.name);
+  if (skip) return { results: skippedForImage(c, skip), run: { ...run, error: skip } };
+  const runtime: ProxyRuntime = c.containers ? containerRuntimeFor(c.containers, l.suite.name) : processRuntime;
+  await using proxy = await runtime.start(cfg, { workdir, listen });
+  const ready = proxy as { readyMs?: number; image?: string; flushLogs?: () => Promise<void> };
+  if (ready.image) Object.assign(run, { image: ready.image, readyMs: ready.readyMs });
+  c.log(`${l.suite.name}/${t.name}: ${t.name} ready at ${proxy.baseUrl}${ready.image ? ` (container ${ready.image}, ready in ${ready.readyMs} ms)` : ''}`);
   try {
-    const listen = { host: '127.0.0.1', port: await freePort() };
-    const cfg = configFor(t, { suite: l.suite, spec: l.spec, listen, upstreams: c.fleet.endpoints, workdir });
-    const run: TargetRun = { suite: l.suite.name, target: t.name, runtime: c.runtime, mode: t.config ? 'config' : 'render', config: cfg.files[cfg.mainFile], log: '' };
-    const skip = c.containers && imageSkipReason(c.containers, l.suite.name, t.name);
-    if (skip) return { results: skippedForImage(c, skip), run: { ...run, error: skip } };
-    const runtime: ProxyRuntime = c.containers ? containerRuntimeFor(c.containers, l.suite.name) : processRuntime;
-    await using proxy = await runtime.start(cfg, { workdir, listen });
-    const ready = proxy as { readyMs?: number; image?: string; flushLogs?: () => Promise<void> };
-    if (ready.image) Object.assign(run, { image: ready.image, readyMs: ready.readyMs });
-    c.log(`${l.suite.name}/${t.name}: ${t.name} ready at ${proxy.baseUrl}${ready.image ? ` (container ${ready.image}, ready in ${ready.readyMs} ms)` : ''}`);
-    try {
-      return { results: await checkAll(c, proxy), run };
-    } finally {
-      await ready.flushLogs?.();
-      run.log = proxy.logs();
-    }
+    return { results: await checkAll(c, proxy), run };
   } finally {
-    await rm(workdir, { recursive: true, force: true });
+    await ready.flushLogs?.();
+    run.log = proxy.logs();
   }
 }
 
@@ -151,6 +149,8 @@ export async function runSuites(opts: RunOptions): Promise<RunResult> {
   const log = opts.log ?? (() => {});
   const loaded = await loadAll(opts.suites);
   await preflight(loaded, opts.targets, runtime);
+  const swept = sweepStaleRuns();
+  if (swept.killed.length || swept.removed.length) log(`swept what killed runs left: ${swept.killed.length} proxy process group(s), ${swept.removed.length} workdir(s)`);
   const containers = runtime === 'container'
     ? await prepareContainers(loaded.flatMap((l) => selectedTargets(l.suite, opts.targets).map((t) => ({ suite: l.suite.name, target: t.name, image: t.image }))), opts.image)
     : undefined;
@@ -161,5 +161,5 @@ export async function runSuites(opts: RunOptions): Promise<RunResult> {
   const report = finishReport({ startedAt, seed, results, targets: runs });
   const imports = loaded.filter((l) => l.suite.imported).map((l) => ({ suite: l.suite.name, from: l.suite.imported!.from, notes: l.suite.imported!.notes }));
   if (imports.length) report.imports = imports;
-  return { report, exitCode: report.summary.failed > 0 ? ExitCode.checkFailed : ExitCode.ok, secrets: loaded.flatMap((l) => secretsOf(l.suite)) };
+  return { report, exitCode: report.summary.failed > 0 ? ExitCode.checkFailed : ExitCode.ok, secrets: loaded.flatMap((l) => secretsOf(l.suite)), credentialNames: [...new Set(loaded.flatMap((l) => credentialNamesOf(l.spec)))] };
 }

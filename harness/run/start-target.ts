@@ -2,15 +2,13 @@
 // `proxyproof load` and `k6 --run`. Dispose it to stop the proxy and remove
 // its workdir.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { StartedProxy } from '../model/runtime.ts';
 import type { TargetSpec } from '../model/suite.ts';
 import type { RenderInput } from '../model/target.ts';
 import { requireBinary } from '../runtime/binaries.ts';
 import { freePort } from '../runtime/ports.ts';
 import { processRuntime } from '../runtime/process-runtime.ts';
+import { createWorkdir } from '../runtime/workdirs.ts';
 import { configFor, driverOf, type Loaded } from './inputs.ts';
 
 export interface StartedTarget extends AsyncDisposable {
@@ -21,21 +19,21 @@ export interface StartedTarget extends AsyncDisposable {
 
 export async function startTargetFor(l: Loaded, t: TargetSpec, upstreams: RenderInput['upstreams']): Promise<StartedTarget> {
   await requireBinary(t.name, driverOf(t).process);
-  const workdir = await mkdtemp(join(tmpdir(), `proxyproof-load-${t.name}-`));
+  const wd = await createWorkdir(`load-${t.name}`);
   try {
     const listen = { host: '127.0.0.1', port: await freePort() };
-    const cfg = configFor(t, { suite: l.suite, spec: l.spec, listen, upstreams, workdir });
-    const proxy = await processRuntime.start(cfg, { workdir, listen });
+    const cfg = configFor(t, { suite: l.suite, spec: l.spec, listen, upstreams, workdir: wd.path });
+    const proxy = await processRuntime.start(cfg, { workdir: wd.path, listen });
     const dispose = async () => {
       try {
         await proxy.stop();
       } finally {
-        await rm(workdir, { recursive: true, force: true });
+        await wd[Symbol.asyncDispose]();
       }
     };
     return { proxy, config: cfg.files[cfg.mainFile], mode: t.config ? 'config' : 'render', [Symbol.asyncDispose]: dispose };
   } catch (err) {
-    await rm(workdir, { recursive: true, force: true });
+    await wd[Symbol.asyncDispose]();
     throw err;
   }
 }

@@ -2,6 +2,8 @@
 // runs, then the process exits 130/143; on any exit, process groups still
 // registered get SIGKILL synchronously so no proxy outlives the harness.
 
+import { runRecord } from './run-record.ts';
+
 type Disposer = () => void | Promise<void>;
 
 const disposers = new Set<Disposer>();
@@ -58,12 +60,18 @@ export function registerDisposer(dispose: Disposer): () => void {
   };
 }
 
-/** SIGKILL this process group (pgid = leader pid) if the harness exits while it lives. */
+/**
+ * SIGKILL this process group (pgid = leader pid) if the harness exits while it
+ * lives; recorded on disk too, so the next run kills it if this one is killed
+ * with -9 (run-record.ts).
+ */
 export function registerProcessGroup(pgid: number): () => void {
   install();
   groups.add(pgid);
+  const unrecord = runRecord().addProcess(pgid);
   return () => {
     groups.delete(pgid);
+    unrecord();
   };
 }
 

@@ -15,7 +15,6 @@
 //    is kept for the report.
 
 import { hostname } from 'node:os';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvironmentError, InputError } from '../model/errors.ts';
@@ -30,6 +29,7 @@ import type { Engine } from './engine.ts';
 import { useEngine } from './engine.ts';
 import { Wait, type WaitStrategy } from './wait.ts';
 import { writeConfigFiles } from './workdir-files.ts';
+import { configCheckError } from './process-runtime.ts';
 
 const MAX_LOG_CHARS = 1_000_000;
 const CHECK_FAILED = 'PROXYPROOF_CONFIG_CHECK_FAILED';
@@ -131,6 +131,9 @@ async function startContainer(opts: ContainerRuntimeOptions, config: RenderedCon
     .withNetworkMode('host')
     .withLabels(labels)
     .withBindMounts([{ source: options.workdir, target: options.workdir, mode: 'rw' }])
+    // The workdir is private (0700, it holds keys): the container runs as its owner, so the proxy can
+    // read its config there, and Kong can create its prefix in it (its image's own user could not).
+    .withUser(`${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`)
     .withWorkingDir(options.workdir)
     .withEntrypoint(['/bin/sh', '-c'])
     .withCommand([script(config)])
@@ -152,12 +155,9 @@ async function waitReady(proxy: ContainerProxy, driver: TargetDriver, config: Re
 }
 
 /** A start that failed: a config error (the check's complaint, as the target reads it) or the environment. */
-function startError(err: unknown, logs: string, driver: TargetDriver, config: RenderedConfig, options: StartOptions, image: string): Error {
-  if (logs.includes(CHECK_FAILED)) {
-    const parsed = driver.parseCheckOutput(logs.replace(CHECK_FAILED, ''));
-    const source = (config as RenderedConfig & { sourceFile?: string }).sourceFile;
-    return new InputError(source ?? parsed.file ?? path.join(options.workdir, config.mainFile), parsed.line ? `line ${parsed.line}` : undefined, `${config.checkCommand.bin} (in ${image}) rejects the config: ${parsed.message}`);
-  }
+/** A start that failed: a config error (the check's complaint, as the target reads it) or the environment. */
+function startError(err: unknown, logs: string, config: RenderedConfig, options: StartOptions, image: string): Error {
+  if (logs.includes(CHECK_FAILED)) return configCheckError(config, options.workdir, logs.replace(CHECK_FAILED, ''), `${config.checkCommand.bin} (in ${image})`);
   return new EnvironmentError(`${(err as Error).message}; container log: ${logs.split('\n').filter(Boolean).slice(-3).join(' | ') || 'empty'}`);
 }
 
@@ -181,7 +181,7 @@ export function createContainerRuntime(opts: ContainerRuntimeOptions): ProxyRunt
         await sleep(200);
         const logs = proxy.logs();
         await proxy.stop();
-        throw startError(err, logs, driver, config, options, image);
+        throw startError(err, logs, config, options, image);
       }
       proxy.readyMs = Date.now() - t0;
       return proxy;

@@ -47,11 +47,6 @@ function tail(file: string, max: number): string {
   }
 }
 
-/** A RenderedConfig may say which user file it came from, so errors name that file. */
-interface WithSource {
-  sourceFile?: string;
-}
-
 function driverOf(config: RenderedConfig): TargetDriver {
   const driver = getTarget(config.target);
   if (!driver) throw new Error(`internal: no target named ${config.target}`);
@@ -62,20 +57,30 @@ function missingBinary(config: RenderedConfig, bin: string): EnvironmentError {
   return new EnvironmentError(`${bin} is not installed or not on PATH (needed by target ${config.target})`, driverOf(config).process.installHint);
 }
 
-function runCheck(config: RenderedConfig, workdir: string): void {
+/**
+ * The config check's complaint as an InputError: in the user's file (not the
+ * temp copy) at the line the proxy named, or, for a rendered config, at the
+ * suite and the target that rendered it.
+ */
+export function configCheckError(config: RenderedConfig, workdir: string, output: string, checker: string): InputError {
+  const parsed = driverOf(config).parseCheckOutput(output);
+  const mainFile = path.resolve(workdir, config.mainFile);
+  const inMain = parsed.file === undefined || path.resolve(parsed.file) === mainFile;
+  const at = parsed.line ? `line ${parsed.line}` : undefined;
+  if (inMain && config.sourceFile) return new InputError(config.sourceFile, at, `${checker} rejects the config: ${parsed.message}`);
+  if (inMain && config.origin) return new InputError(config.origin.file, config.origin.place, `${checker} rejects the rendered config${at ? ` at its ${at}` : ''}: ${parsed.message}`);
+  return new InputError(parsed.file ?? mainFile, at, `${checker} rejects the config: ${parsed.message}`);
+}
+
+/** Run the proxy's own config check (nginx -t, haproxy -c) on files already in the workdir. */
+export function checkConfig(config: RenderedConfig, workdir: string): void {
   const { bin, args } = config.checkCommand;
   const res = spawnSync(bin, args, { cwd: workdir, encoding: 'utf8', timeout: CHECK_TIMEOUT_MS });
   if (res.error) {
     if ((res.error as NodeJS.ErrnoException).code === 'ENOENT') throw missingBinary(config, bin);
     throw new EnvironmentError(`could not run ${bin} to check the config: ${res.error.message}`);
   }
-  if (res.status === 0) return;
-  const parsed = driverOf(config).parseCheckOutput(`${res.stderr ?? ''}\n${res.stdout ?? ''}`);
-  const mainFile = path.resolve(workdir, config.mainFile);
-  const source = (config as RenderedConfig & WithSource).sourceFile;
-  let file = parsed.file ?? mainFile;
-  if (source && path.resolve(file) === mainFile) file = source;
-  throw new InputError(file, parsed.line ? `line ${parsed.line}` : undefined, `${bin} rejects the config: ${parsed.message}`);
+  if (res.status !== 0) throw configCheckError(config, workdir, `${res.stderr ?? ''}\n${res.stdout ?? ''}`, bin);
 }
 
 function readLogFiles(workdir: string): string {
@@ -206,7 +211,7 @@ export const processRuntime: ProxyRuntime = {
       throw new InputError('listen', undefined, `proxies listen on 127.0.0.1 only, not ${listen.host}`);
     }
     writeConfigFiles(config, workdir);
-    runCheck(config, workdir);
+    checkConfig(config, workdir);
     if (!(await portIsFree(listen.port, listen.host))) {
       throw new EnvironmentError(
         `port ${listen.host}:${listen.port} is already in use; ${config.target} cannot listen there`,

@@ -7,13 +7,15 @@ import { InputError } from '../model/errors.ts';
 import type { RenderedConfig } from '../model/target.ts';
 
 export function writeConfigFiles(config: RenderedConfig, workdir: string): void {
-  mkdirSync(workdir, { recursive: true });
-  // nginx workers run as nobody when started by root: they must read the workdir.
-  chmodSync(workdir, 0o755);
+  // Private: the files hold API keys and JWT secrets. (Rendered nginx configs run
+  // their workers as root, and user configs get `user root` when proxyproof is root:
+  // workers that ran as nobody could not enter a 0700 folder.)
+  mkdirSync(workdir, { recursive: true, mode: 0o700 });
+  chmodSync(workdir, 0o700);
   for (const [rel, content] of Object.entries(config.files)) {
     const file = path.resolve(workdir, rel);
     if (!file.startsWith(path.resolve(workdir) + path.sep)) throw new InputError(rel, undefined, `file escapes the workdir ${workdir}`);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, content, { mode: 0o644 });
+    writeFileSync(file, content, { mode: 0o600 });
   }
 }

@@ -37,7 +37,7 @@ describe('policies.from', () => {
   });
 
   it("the suite's own policy wins over an imported one, and the report says so", async () => {
-    const s = await loadSuite(suite(`  from: [${istio}/virtual-service-reviews-90-10.yaml]\n  canary: { upstream: reviews, weights: { v1: 1, v2: 1 }, tolerance: 0.05 }`));
+    const s = await loadSuite(suite(`  from: [${istio}/virtual-service-reviews-90-10.yaml]\n  canary: { upstream: reviews, relativeWeights: { v1: 1, v2: 1 }, tolerance: 0.05 }`));
     expect(s.policies.canary?.weights).toEqual({ v1: 1, v2: 1 });
     expect(s.imported?.notes.some((n) => /own canary policy overrides/.test(n.message))).toBe(true);
   });

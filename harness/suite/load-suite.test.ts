@@ -100,7 +100,7 @@ describe('defaults and other shapes', () => {
         'policies:',
         '  auth: { jwt: { alg: RS256, jwks: ../fixtures/jwt/jwks.json } }',
         '  retry: { attempts: 0, on: [503] }',
-        '  canary: { upstream: api, weights: { v1: 1 }, tolerance: 0.1, alpha: 0.01, maxRequests: 100 }',
+        '  canary: { upstream: api, relativeWeights: { v1: 1 }, tolerance: 0.1, alpha: 0.01, maxRequests: 100 }',
         '  contract:',
         '',
       ].join('\n'),
@@ -214,6 +214,19 @@ describe('malformed suites: one line naming file and line', () => {
     ['auth without a valid consumer', edit({ 6: null }).replace('  mallory:', '  alice:'), 'line 11: policies.auth: needs at least one consumer with a valid credential (under consumers:)'],
     ['rate limit by consumer without consumers', edit({ 5: null, 6: null, 7: null, 12: null }), 'line 9: policies.rateLimit.by: consumer needs at least one consumer with a valid credential (under consumers:)'],
     ['suite is a list', '- a\n- b\n', 'line 1: the suite must be a mapping'],
+    // Values that used to pass validate and fail (or inject) only at run time.
+    ['a newline in the suite name', edit({ 1: 'name: "petstore\\nlisten x"' }), 'line 1: name: a value must not hold control characters (found U+000A)'],
+    ['a control character in an API key', edit({ 6: '  alice: { apiKey: "alice\\u0007key" }' }), 'line 6: consumers.alice.apiKey: a value must not hold control characters (found U+0007)'],
+    ['a line separator in a basic password', edit({ 7: '  mallory: { basic: { user: m, password: "a\\u2028b" }, valid: false }' }), 'line 7: consumers.mallory.basic.password: a value must not hold control characters (found U+2028)'],
+    ['an alias bomb', ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join('\n'), 'line 2: YAML aliases: more than 100 expansions (a guard against alias bombs)'],
+    ['no policy at all', edit({ 12: null, 13: null, 14: null, 15: null, 16: null, 11: 'policies: {}' }), 'line 11: policies: configures no policy, so nothing would be checked: set one of auth, contract, transform, retry, timeout, canary, fault, rateLimit, or import them with policies.from'],
+    ['a limit too large to burst', edit({ 13: '  rateLimit: { limit: 1e308, window: 1s, by: consumer }' }), 'line 13: policies.rateLimit.limit must be <= 1000000'],
+    ['a window past any timer', edit({ 13: '  rateLimit: { limit: 5, window: 99999999999h, by: consumer }' }), 'line 13: policies.rateLimit.window: 99999999999h is longer than 24h'],
+    ['canary percentages that do not sum to 100', edit({ 15: '  canary: { upstream: petstore, weights: { v1: 80, v2: 30 }, tolerance: 0.05 }' }), 'line 15: policies.canary.weights: percentages must sum to 100, they sum to 110 (for proportions, use relativeWeights)'],
+    ['canary weights too large to add up', edit({ 15: '  canary: { upstream: petstore, relativeWeights: { v1: 1e308, v2: 1e308 }, tolerance: 0.05 }' }), 'line 15: policies.canary.relativeWeights: weights must be finite numbers with a finite sum'],
+    ['canary with both kinds of weights', edit({ 15: '  canary: { upstream: petstore, weights: { v1: 100 }, relativeWeights: { v1: 1 }, tolerance: 0.05 }' }), 'line 15: policies.canary: give weights (percentages) or relativeWeights (proportions), one of them'],
+    ['an invalid fault regex', edit({}, ['  fault: { rules: [{ upstream: petstore, headers: [{ name: end-user, regex: "(jason" }], abort: { status: 500 } }] }']), 'line 17: policies.fault.rules[0].headers[0].regex: not a regular expression: Invalid regular expression: /(jason/: Unterminated group'],
+    ['a header name with a space', edit({}, ['  fault: { rules: [{ upstream: petstore, headers: [{ name: end user, exact: jason }], abort: { status: 500 } }] }']), "line 17: policies.fault.rules[0].headers[0].name must match ^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],
   ];
 
   it(`covers at least 15 cases (${cases.length})`, () => expect(cases.length).toBeGreaterThanOrEqual(15));

@@ -2,10 +2,10 @@
 // InputError naming the file and the YAML line of the offending node:
 //   suites/x.suite.yaml:line 12: policies.retry.attempts must be integer
 
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, isMap, isSeq, isScalar, isPair, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isSeq, isScalar, isPair, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError, oneLine } from '../model/errors.ts';
 import { parseDuration } from '../model/duration.ts';
 import { suiteSchema } from './schema.ts';
@@ -140,13 +140,62 @@ interface Parsed {
   dir: string;
 }
 
-async function readDocument(file: string): Promise<Parsed> {
-  let text: string;
+/** A suite is a small file; a bigger one is refused before it is parsed. */
+const MAX_SUITE_BYTES = 1_000_000;
+/** YAML alias expansions allowed: enough for any real suite, far from a resource-exhaustion bomb. */
+const MAX_ALIASES = 100;
+/** Control characters (and Unicode line separators) end a line in a proxy config, a header or a log. */
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
+async function readText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    await using fh = await open(file, 'r');
+    const size = (await fh.stat()).size;
+    if (size > MAX_SUITE_BYTES) throw new InputError(file, undefined, `is ${size} bytes; a suite may be at most ${MAX_SUITE_BYTES}`);
+    return await fh.readFile('utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError(file, undefined, `cannot read: ${oneLine(err)}`);
   }
+}
+
+/** The document as data; an alias bomb is an input error at the first alias, not a crash. */
+function toData(doc: Document, lc: LineCounter, fail: (line: number, detail: string) => never): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    let line = 1;
+    visit(doc, { Alias: (_k, node) => { line = lc.linePos(node.range?.[0] ?? 0).line; return visit.BREAK; } });
+    return fail(line, `YAML aliases: ${/alias/i.test(String(err)) ? `more than ${MAX_ALIASES} expansions (a guard against alias bombs)` : oneLine(err)}`);
+  }
+}
+
+/** The path of the first string (value or key) holding a control character, with which. */
+export function controlCharacterAt(data: unknown, path: Path = []): { path: Path; key: boolean; char: string } | undefined {
+  if (typeof data === 'string') {
+    const m = CONTROL.exec(data);
+    return m ? { path, key: false, char: m[0] } : undefined;
+  }
+  if (Array.isArray(data)) {
+    for (const [i, v] of data.entries()) {
+      const found = controlCharacterAt(v, [...path, i]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (data && typeof data === 'object') {
+    for (const [k, v] of Object.entries(data)) {
+      const m = CONTROL.exec(k);
+      if (m) return { path: [...path, k], key: true, char: m[0] };
+      const found = controlCharacterAt(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+async function readDocument(file: string): Promise<Parsed> {
+  const text = await readText(file);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const fail = (line: number, detail: string): never => {
@@ -154,7 +203,7 @@ async function readDocument(file: string): Promise<Parsed> {
   };
   if (doc.errors.length) fail(lc.linePos(doc.errors[0].pos[0]).line, `YAML syntax: ${oneLine(doc.errors[0].message)}`);
   const loc = new Locator(doc, lc);
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const data = toData(doc, lc, fail);
   if (data === null || data === undefined) throw new InputError(file, undefined, 'the suite is empty');
   const validate = validator();
   if (!validate(data)) {
@@ -163,6 +212,9 @@ async function readDocument(file: string): Promise<Parsed> {
     const d = describe(errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0]);
     fail(loc.line(d.path, d.key), d.detail);
   }
+  // Every string of a suite may end up in a proxy config, a header or a log line: none may break a line.
+  const ctl = controlCharacterAt(data);
+  if (ctl) fail(loc.line(ctl.path, ctl.key), `${showPath(ctl.path) || 'a key'}: a ${ctl.key ? 'key' : 'value'} must not hold control characters (found U+${ctl.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
   const absFile = resolve(file);
   return { raw: data as Obj, at: (path, detail, key = false) => fail(loc.line(path, key), `${showPath(path)}: ${detail}`), file: absFile, dir: dirname(absFile) };
 }
@@ -177,6 +229,15 @@ async function existingFile(p: Parsed, path: Path, value: string): Promise<strin
 
 function duration(p: Parsed, path: Path, value: string): number {
   return parseDuration(value) ?? p.at(path, `bad duration '${value}' (use e.g. 500ms, 1s, 2m)`);
+}
+
+/** `spec: path` or `spec: { file, allowRemoteRefs, allowDirs }`. */
+async function parseSpecRef(p: Parsed): Promise<{ spec: string; specOptions?: Suite['specOptions'] }> {
+  if (typeof p.raw.spec === 'string') return { spec: await existingFile(p, ['spec'], p.raw.spec) };
+  const s = obj(p.raw.spec);
+  const spec = await existingFile(p, ['spec', 'file'], s.file as string);
+  const allowDirs = ((s.allowDirs as string[] | undefined) ?? []).map((d) => resolve(p.dir, d));
+  return { spec, specOptions: { allowRemoteRefs: s.allowRemoteRefs === true, allowDirs } };
 }
 
 function parseUpstreams(p: Parsed): UpstreamSpec[] {
@@ -301,7 +362,7 @@ async function importPolicies(p: Parsed, own: { policies: Policies; consumers: C
  */
 export async function loadSuite(file: string): Promise<Suite> {
   const p = await readDocument(file);
-  const spec = await existingFile(p, ['spec'], p.raw.spec as string);
+  const { spec, specOptions } = await parseSpecRef(p);
   const upstreams = parseUpstreams(p);
   const consumers = parseConsumers(p);
   const targets = await parseTargets(p);
@@ -309,7 +370,9 @@ export async function loadSuite(file: string): Promise<Suite> {
   let allConsumers = consumers;
   let imported: Suite['imported'];
   if (Array.isArray(obj(p.raw.policies).from)) ({ policies, consumers: allConsumers, imported } = await importPolicies(p, { policies, consumers, upstreams }));
+  if (!Object.keys(policies).length) p.at(['policies'], `configures no policy, so nothing would be checked: set one of ${checks.map((c) => c.name).join(', ')}, or import them with policies.from`, true);
   const suite: Suite = { file: p.file, dir: p.dir, name: p.raw.name as string, spec, upstreams, consumers: allConsumers, targets, policies };
+  if (specOptions) suite.specOptions = specOptions;
   if (imported) suite.imported = imported;
   if (p.raw.load !== undefined) suite.load = parseLoad(p.file, obj(p.raw.load), (path, v) => duration(p, path, v), p.at, allConsumers, policies);
   return suite;

@@ -5,10 +5,10 @@
 //   import { it } from '../testing/fixtures.ts';
 //   it('renders', async ({ tmp, proxies }) => { ... });
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, test } from 'vitest';
 import type { ProxyRuntime, StartedProxy, StartOptions } from '../model/runtime.ts';
 import type { RenderedConfig } from '../model/target.ts';
 
@@ -49,3 +49,30 @@ export const it = test.extend<Fixtures>({
     }
   },
 });
+
+export interface TempFolder {
+  /** The folder (set once the file's tests start). */
+  readonly path: string;
+  /** Write a file under the folder (making its parent folders); returns its path. */
+  write(rel: string, text: string): Promise<string>;
+}
+
+/** A temp folder for one test file: made before its first test, removed after its last. */
+export function tempFolder(prefix = 'proxyproof-test-'): TempFolder {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    get path() {
+      return dir;
+    },
+    async write(rel, text) {
+      const file = join(dir, rel);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      return file;
+    },
+  };
+}

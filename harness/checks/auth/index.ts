@@ -5,8 +5,8 @@
 
 import type { Feature } from '../../model/features.ts';
 import type { Check } from '../check.ts';
-import { authSchemeOf } from '../shared/credentials.ts';
-import { driveAuth } from './drive.ts';
+import { authSchemeOf, validConsumers } from '../shared/credentials.ts';
+import { badCredentials, driveAuth } from './drive.ts';
 import { judgeAuth } from './judge.ts';
 import { authSection } from './policy.ts';
 
@@ -29,4 +29,5 @@ export const authCheck: Check<'auth'> = {
     }
     return judgeAuth(await driveAuth(ctx, scheme.scheme), scheme.name, ctx.policies.auth?.reject ?? [401, 403]);
   },
+  secretsSent: (suite) => badCredentials(validConsumers(suite)[0], []).flatMap((b) => (b.consumer?.credential.kind === 'apiKey' ? [b.consumer.credential.key] : [])),
 };

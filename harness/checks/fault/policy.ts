@@ -58,7 +58,7 @@ export const faultSection: PolicySection<'fault'> = {
                 type: 'object',
                 additionalProperties: false,
                 required: ['name'],
-                properties: { name: { type: 'string', minLength: 1 }, exact: { type: 'string' }, prefix: { type: 'string' }, regex: { type: 'string' } },
+                properties: { name: { type: 'string', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }, exact: { type: 'string' }, prefix: { type: 'string' }, regex: { type: 'string' } },
               },
             },
             abort: { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { $ref: '#/definitions/status' }, percent: percent('aborted') } },
@@ -80,10 +80,16 @@ export const faultSection: PolicySection<'fault'> = {
     const rules = (f.rules as Array<Record<string, unknown>>).map((r, i) => {
       if (!ctx.upstreams.some((u) => u.name === r.upstream)) ctx.fail(['rules', i, 'upstream'], `no upstream named ${r.upstream as string}`);
       if (r.abort === undefined && r.delay === undefined) ctx.fail(['rules', i], 'give abort, delay or both');
-      const rule: FaultRule = {
-        upstream: r.upstream as string,
-        headers: ((r.headers as Array<Record<string, unknown>> | undefined) ?? []).map((h) => ({ ...(h as { name: string }), name: String(h.name).toLowerCase() })),
-      };
+      const headers = (r.headers as Array<Record<string, unknown>> | undefined) ?? [];
+      headers.forEach((h, j) => {
+        if (typeof h.regex !== 'string') return;
+        try {
+          new RegExp(h.regex);
+        } catch (err) {
+          ctx.fail(['rules', i, 'headers', j, 'regex'], `not a regular expression: ${(err as Error).message}`);
+        }
+      });
+      const rule: FaultRule = { upstream: r.upstream as string, headers: headers.map((h) => ({ ...(h as { name: string }), name: String(h.name).toLowerCase() })) };
       if (r.abort !== undefined) {
         const abort = r.abort as Record<string, unknown>;
         rule.abort = { status: abort.status as number, percent: (abort.percent as number | undefined) ?? 100 };

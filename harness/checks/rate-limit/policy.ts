@@ -28,6 +28,9 @@ declare module '../../model/features.ts' {
   }
 }
 
+/** The longest window a suite may state. */
+const MAX_WINDOW_MS = 86_400_000;
+
 export const rateLimitSection: PolicySection<'rateLimit'> = {
   schema: {
     description: 'Rate limiting: at most limit requests per window, per consumer, per client IP or globally.',
@@ -35,8 +38,8 @@ export const rateLimitSection: PolicySection<'rateLimit'> = {
     additionalProperties: false,
     required: ['limit', 'window', 'by'],
     properties: {
-      limit: { description: 'Requests allowed per window (at least 1).', type: 'integer', minimum: 1 },
-      window: { $ref: '#/definitions/duration', description: 'The window, e.g. 1s or 1m.' },
+      limit: { description: 'Requests allowed per window, 1 to 1,000,000.', type: 'integer', minimum: 1, maximum: 1_000_000 },
+      window: { $ref: '#/definitions/duration', description: 'The window, e.g. 1s or 1m; at most 24h.' },
       by: { description: 'What the limit is counted by.', type: 'string', enum: ['consumer', 'ip', 'global'] },
       operations: { $ref: '#/definitions/operationIds', description: 'operationIds in scope; absent: all operations.' },
       redis: {
@@ -50,11 +53,10 @@ export const rateLimitSection: PolicySection<'rateLimit'> = {
   },
   parse(r, ctx) {
     if (r.by === 'consumer' && !ctx.consumers.some((c) => c.valid)) ctx.fail(['by'], 'consumer needs at least one consumer with a valid credential (under consumers:)');
-    const rateLimit: RateLimitPolicy = {
-      limit: r.limit as number,
-      windowMs: ctx.duration(['window'], r.window as string),
-      by: r.by as RateLimitPolicy['by'],
-    };
+    const windowMs = ctx.duration(['window'], r.window as string);
+    // HAProxy keeps rates in 32-bit millisecond periods; a day is beyond any limiter a check can measure anyway.
+    if (windowMs > MAX_WINDOW_MS) ctx.fail(['window'], `${r.window as string} is longer than 24h`);
+    const rateLimit: RateLimitPolicy = { limit: r.limit as number, windowMs, by: r.by as RateLimitPolicy['by'] };
     if (r.operations) rateLimit.operations = r.operations as string[];
     if (r.redis) rateLimit.redis = { ...(r.redis as NonNullable<RateLimitPolicy['redis']>) };
     return rateLimit;

@@ -42,7 +42,7 @@ export const retrySection: PolicySection<'retry'> = {
         uniqueItems: true,
         items: { type: 'string', enum: [...ALL_METHODS] },
       },
-      perTryTimeout: { $ref: '#/definitions/duration', description: 'Time allowed for each try, e.g. 500ms.' },
+      perTryTimeout: { $ref: '#/definitions/duration', description: 'Time allowed for each try, e.g. 500ms; at most 60s.' },
     },
   },
   parse(r, ctx) {
@@ -51,7 +51,11 @@ export const retrySection: PolicySection<'retry'> = {
       on: r.on as number[],
       methods: (r.methods as HttpMethod[] | undefined) ?? ['GET'],
     };
-    if (r.perTryTimeout !== undefined) retry.perTryTimeoutMs = ctx.duration(['perTryTimeout'], r.perTryTimeout as string);
+    if (r.perTryTimeout !== undefined) {
+      retry.perTryTimeoutMs = ctx.duration(['perTryTimeout'], r.perTryTimeout as string);
+      // The check holds a try past it; bounded so a run stays short.
+      if (retry.perTryTimeoutMs > 60_000) ctx.fail(['perTryTimeout'], `${r.perTryTimeout as string} is longer than 60s`);
+    }
     return retry;
   },
 };
