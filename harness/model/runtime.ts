@@ -7,6 +7,8 @@ import type { Endpoint } from './upstream.ts';
 export interface StartOptions {
   workdir: string;
   listen: Endpoint;
+  /** The status port the render was given (RenderInput.statusPort), when the target has one. */
+  statusPort?: number;
   /** How long readiness may take before start fails. */
   readyTimeoutMs?: number;
 }

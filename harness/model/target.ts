@@ -14,6 +14,11 @@ export interface RenderInput {
   upstreams: Record<string, Record<string, Endpoint[]>>;
   /** A private folder for pid, logs, temp paths and extra files. */
   workdir: string;
+  /**
+   * A second free port on 127.0.0.1, for a target's own status or admin
+   * listener (Kong's status_listen); never one a proxy forwards to.
+   */
+  statusPort?: number;
 }
 
 export interface RenderedConfig {

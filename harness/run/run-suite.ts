@@ -103,12 +103,13 @@ async function runTarget(c: TargetContext): Promise<{ results: CheckResult[]; ru
   await using wd = await createWorkdir(t.name);
   const workdir = wd.path;
   const listen = { host: '127.0.0.1', port: await freePort() };
-  const cfg = configFor(t, { suite: l.suite, spec: l.spec, listen, upstreams: c.fleet.endpoints, workdir });
+  const statusPort = await freePort();
+  const cfg = configFor(t, { suite: l.suite, spec: l.spec, listen, upstreams: c.fleet.endpoints, workdir, statusPort });
   const run: TargetRun = { suite: l.suite.name, target: t.name, runtime: c.runtime, mode: t.config ? 'config' : 'render', config: cfg.files[cfg.mainFile], log: '' };
   const skip = c.containers && imageSkipReason(c.containers, l.suite.name, t.name);
   if (skip) return { results: skippedForImage(c, skip), run: { ...run, error: skip } };
   const runtime: ProxyRuntime = c.containers ? containerRuntimeFor(c.containers, l.suite.name) : processRuntime;
-  await using proxy = await runtime.start(cfg, { workdir, listen });
+  await using proxy = await runtime.start(cfg, { workdir, listen, statusPort });
   const ready = proxy as { readyMs?: number; image?: string; flushLogs?: () => Promise<void> };
   if (ready.image) Object.assign(run, { image: ready.image, readyMs: ready.readyMs });
   c.log(`${l.suite.name}/${t.name}: ${t.name} ready at ${proxy.baseUrl}${ready.image ? ` (container ${ready.image}, ready in ${ready.readyMs} ms)` : ''}`);

@@ -22,8 +22,9 @@ export async function startTargetFor(l: Loaded, t: TargetSpec, upstreams: Render
   const wd = await createWorkdir(`load-${t.name}`);
   try {
     const listen = { host: '127.0.0.1', port: await freePort() };
-    const cfg = configFor(t, { suite: l.suite, spec: l.spec, listen, upstreams, workdir: wd.path });
-    const proxy = await processRuntime.start(cfg, { workdir: wd.path, listen });
+    const statusPort = await freePort();
+    const cfg = configFor(t, { suite: l.suite, spec: l.spec, listen, upstreams, workdir: wd.path, statusPort });
+    const proxy = await processRuntime.start(cfg, { workdir: wd.path, listen, statusPort });
     const dispose = async () => {
       try {
         await proxy.stop();

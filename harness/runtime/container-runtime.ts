@@ -21,13 +21,13 @@ import { EnvironmentError, InputError } from '../model/errors.ts';
 import type { ProxyRuntime, StartedProxy, StartOptions } from '../model/runtime.ts';
 import type { RenderedConfig } from '../model/target.ts';
 import { getTarget } from '../targets/registry.ts';
-import type { Readiness, TargetDriver } from '../targets/target.ts';
+import type { TargetDriver } from '../targets/target.ts';
 import { shellQuote } from '../util/shell.ts';
 import { registerDisposer } from './cleanup.ts';
 import { LABEL_HOST, LABEL_PID, LABEL_RUN, LABEL_SUITE, LABEL_TARGET, removeContainer, stopContainer, wholeLog } from './containers.ts';
 import type { Engine } from './engine.ts';
 import { useEngine } from './engine.ts';
-import { Wait, type WaitStrategy } from './wait.ts';
+import { readinessWait } from './wait.ts';
 import { writeConfigFiles } from './workdir-files.ts';
 import { configCheckError } from './process-runtime.ts';
 
@@ -42,10 +42,6 @@ export interface ContainerRuntimeOptions {
   suite: string;
   /** The image for a target (already resolved and known present). */
   imageFor: (target: string) => string;
-}
-
-function waitFor(readiness: Readiness): WaitStrategy {
-  return readiness.kind === 'http' ? Wait.forHttp(readiness.path, () => true) : Wait.forListeningPort();
 }
 
 class ContainerProxy implements StartedProxy {
@@ -150,8 +146,8 @@ async function waitReady(proxy: ContainerProxy, driver: TargetDriver, config: Re
     if (Date.now() > deadline) throw new Error(`${config.target} (container ${proxy.image}): waited ${timeoutMs} ms for the config check (${config.checkCommand.bin}) to finish`);
     await sleep(20);
   }
-  const { host, port } = options.listen;
-  await waitFor(driver.container.readiness).waitUntilReady({ host, port, name: `${config.target} (container ${proxy.image})`, exited: () => proxy.exited() }, timeoutMs);
+  const { wait, port } = readinessWait(driver.readiness, { listen: options.listen, statusPort: options.statusPort, workdir: options.workdir });
+  await wait.waitUntilReady({ host: options.listen.host, port, name: `${config.target} (container ${proxy.image})`, exited: () => proxy.exited() }, timeoutMs);
 }
 
 /** A start that failed: a config error (the check's complaint, as the target reads it) or the environment. */

@@ -14,7 +14,7 @@ import type { RenderedConfig } from '../model/target.ts';
 import { registerDisposer, registerProcessGroup } from './cleanup.ts';
 import { portIsFree } from './ports.ts';
 import type { ProxyRuntime, StartedProxy, StartOptions } from '../model/runtime.ts';
-import { Wait } from './wait.ts';
+import { readinessWait } from './wait.ts';
 
 const STOP_GRACE_MS = 3000;
 const CHECK_TIMEOUT_MS = 20_000;
@@ -236,10 +236,8 @@ export const processRuntime: ProxyRuntime = {
     }
     const proxy = new ProcessProxy(config.target, child, workdir, options);
     try {
-      await Wait.forListeningPort().waitUntilReady(
-        { host: listen.host, port: listen.port, name: config.target, exited: () => proxy.exited() },
-        options.readyTimeoutMs ?? 10_000,
-      );
+      const { wait, port } = readinessWait(driverOf(config).readiness, { listen, statusPort: options.statusPort, workdir });
+      await wait.waitUntilReady({ host: listen.host, port, name: config.target, exited: () => proxy.exited() }, options.readyTimeoutMs ?? 10_000);
     } catch (err) {
       const logs = proxy.logs();
       await proxy.stop();

@@ -1,7 +1,9 @@
 // Readiness waits: a port that accepts connections, or an HTTP answer.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import net from 'node:net';
 
 export interface WaitTarget {
@@ -102,3 +104,36 @@ export const Wait = {
     };
   },
 };
+
+/** Where and how a target says it is ready (harness/targets/target.ts Readiness), as a wait. */
+export function readinessWait(
+  r: { kind: 'port' } | { kind: 'http'; path: string; port?: 'listen' | 'status'; status?: number } | { kind: 'admin-file'; file: string; path: string; status: number },
+  where: { listen: { host: string; port: number }; statusPort?: number; workdir: string },
+): { wait: WaitStrategy; port: number } {
+  if (r.kind === 'port') return { wait: Wait.forListeningPort(), port: where.listen.port };
+  if (r.kind === 'http') {
+    const port = r.port === 'status' ? where.statusPort : where.listen.port;
+    if (port === undefined) throw new Error('internal: readiness on the status port, but the target was given none');
+    return { wait: Wait.forHttp(r.path, (s) => r.status === undefined || s === r.status), port };
+  }
+  return { wait: forAdminFile(path.join(where.workdir, r.file), r.path, r.status), port: where.listen.port };
+}
+
+/** Ready when the proxy has written its admin address to `file` and GET `urlPath` there answers `status`. */
+function forAdminFile(file: string, urlPath: string, status: number): WaitStrategy {
+  return {
+    description: `${urlPath} on the admin address in ${path.basename(file)}`,
+    waitUntilReady: (target, timeoutMs) =>
+      poll(target, timeoutMs, `write its admin address and answer GET ${urlPath}`, async () => {
+        let addr: string;
+        try {
+          addr = readFileSync(file, 'utf8').trim();
+        } catch {
+          return `no admin address in ${path.basename(file)} yet`;
+        }
+        const m = /^(?:([\d.]+)|\[([\da-f:]+)\]):(\d+)$/i.exec(addr);
+        if (!m) return `admin address file holds ${JSON.stringify(addr.slice(0, 40))}`;
+        return tryHttp(m[1] ?? m[2], Number(m[3]), urlPath, (s) => s === status, 1000);
+      }),
+  };
+}

@@ -22,8 +22,18 @@ export interface ProcessSupport {
   installHint: string;
 }
 
-/** When a started proxy is ready to serve: its port accepts connections, or it answers HTTP. */
-export type Readiness = { kind: 'port' } | { kind: 'http'; path: string };
+/**
+ * When a started proxy is ready to serve:
+ *  - port: its listen port accepts connections;
+ *  - http: GET `path` answers (with `status`, when given) on the listen port or on the status port
+ *    the render was given (RenderInput.statusPort), e.g. Kong's /status/ready;
+ *  - admin-file: the proxy writes its admin address to `file` in the workdir (Envoy's
+ *    --admin-address-path); GET `path` there answers `status` (Envoy's /ready: 200 LIVE).
+ */
+export type Readiness =
+  | { kind: 'port' }
+  | { kind: 'http'; path: string; port?: 'listen' | 'status'; status?: number }
+  | { kind: 'admin-file'; file: string; path: string; status: number };
 
 /** Running the proxy as a container (testcontainers, Docker or Podman). */
 export interface ContainerSupport {
@@ -35,7 +45,6 @@ export interface ContainerSupport {
   family: string;
   /** How to get the image, for doctor. */
   fix: string;
-  readiness: Readiness;
 }
 
 /** What a config check's output says: the file and line it names, when it names one, and the complaint. */
@@ -63,6 +72,8 @@ export interface TargetDriver {
   fromUserConfig(input: RenderInput, configFile: string): RenderedConfig;
   process: ProcessSupport;
   container: ContainerSupport;
+  /** When a started proxy of this target serves, as a process or a container. */
+  readiness: Readiness;
   /** The config check's complaint (nginx -t, haproxy -c, ...) read from its output. */
   parseCheckOutput(output: string): CheckComplaint;
 }

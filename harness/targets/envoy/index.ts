@@ -42,7 +42,7 @@ export const envoyTarget: TargetDriver = {
     image: ENVOY_IMAGE,
     family: 'envoyproxy/envoy:v1.3x',
     fix: `load ${ENVOY_IMAGE} where a registry is reachable (docker pull ${ENVOY_IMAGE}; docker save | podman load here), or name yours with --image / targets.envoy.image`,
-    readiness: { kind: 'port' },
   },
+  readiness: { kind: 'port' },
   parseCheckOutput: lastLineComplaint,
 };

@@ -37,7 +37,7 @@ export const haproxyTarget: TargetDriver = {
     localImage: 'proxyproof/haproxy:bookworm',
     family: 'haproxy',
     fix: 'bash scripts/build-images.sh (builds proxyproof/haproxy:bookworm from Debian packages), or load haproxy:2.8',
-    readiness: { kind: 'port' },
   },
+  readiness: { kind: 'port' },
   parseCheckOutput: parseHaproxyCheck,
 };

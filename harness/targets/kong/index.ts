@@ -57,8 +57,8 @@ export const kongTarget: TargetDriver = {
     image: KONG_IMAGE,
     family: 'kong:3.x',
     fix: `load ${KONG_IMAGE} where a registry is reachable (docker pull ${KONG_IMAGE}; docker save | podman load here), or name yours with --image / targets.kong.image`,
-    // Kong opens its proxy port once the declarative config is loaded; a 404 "no Route matched" is an answer.
-    readiness: { kind: 'http', path: '/__proxyproof_ready' },
   },
+  // Kong opens its proxy port once the declarative config is loaded; a 404 "no Route matched" is an answer.
+  readiness: { kind: 'http', path: '/__proxyproof_ready' },
   parseCheckOutput: lastLineComplaint,
 };

@@ -34,7 +34,7 @@ export const nginxTarget: TargetDriver = {
     localImage: 'proxyproof/nginx:bookworm',
     family: 'nginx',
     fix: 'bash scripts/build-images.sh (builds proxyproof/nginx:bookworm from Debian packages), or load nginx:1.27',
-    readiness: { kind: 'port' },
   },
+  readiness: { kind: 'port' },
   parseCheckOutput: parseNginxCheck,
 };
