@@ -1,7 +1,7 @@
 // Kong and Envoy renders, validated without their binaries: Envoy against its
 // real protos (@grpc/grpc-js-xds + protobufjs), Kong against
 // kong/kong-declarative.schema.json. Golden files for review under
-// {kong,envoy}/golden/ (regenerate: PROXYPROOF_UPDATE_GOLDEN=1 npx vitest run harness/targets/kong-envoy.test.ts).
+// {kong,envoy}/golden/ (regenerate: PROXYPROOF_UPDATE_GOLDEN=1 npx vitest run suites/renders.test.ts).
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +23,7 @@ const real = path.resolve(REPO_ROOT, 'fixtures', 'realdata');
 const update = process.env.PROXYPROOF_UPDATE_GOLDEN === '1';
 const suitesDir = path.join(REPO_ROOT, 'suites');
 const exampleSuites = readdirSync(suitesDir).filter((f) => f.endsWith('.suite.yaml')).sort();
+const containerSuites = readdirSync(path.join(suitesDir, 'containers')).filter((f) => f.endsWith('.suite.yaml')).sort();
 
 async function inputFor(file: string): Promise<RenderInput> {
   const suite = await loadSuite(file);
@@ -54,7 +55,9 @@ describe('the registry', () => {
   it('declares Kong without retry.status (Kong never retries an HTTP 5xx) and Envoy with it', () => {
     expect(getTarget('kong')!.features.has('retry.status')).toBe(false);
     expect(getTarget('envoy')!.features.has('retry.status')).toBe(true);
-    expect(getTarget('envoy')!.features.has('auth.apiKey')).toBe(false);
+    // Envoy 1.34's default build has api_key_auth and basic_auth (docs/targets/envoy.md §11).
+    expect(getTarget('envoy')!.features.has('auth.apiKey')).toBe(true);
+    expect(getTarget('envoy')!.features.has('auth.basic')).toBe(true);
     expect(getTarget('kong')!.unsupportedBecause?.['retry.status']).toMatch(/never an HTTP 5xx/);
   });
 });
@@ -62,7 +65,7 @@ describe('the registry', () => {
 describe('renders of every example suite validate, and match their golden files', () => {
   for (const f of exampleSuites) {
     const name = f.replace(/\.suite\.yaml$/, '');
-    it(`${f} -> Envoy bootstrap: valid against Envoy's protos`, async () => {
+    it(`${f} -> Envoy bootstrap: valid by Envoy's rules (protos, their PGV rules, constructor checks)`, async () => {
       const boot = renderEnvoyBootstrap(await inputFor(path.join(suitesDir, f)));
       expect(validateEnvoyBootstrap(boot)).toEqual([]);
       golden(path.join(REPO_ROOT, 'harness/targets/envoy/golden', `${name}.json`), portable(`${JSON.stringify(boot, null, 2)}\n`));
@@ -71,6 +74,17 @@ describe('renders of every example suite validate, and match their golden files'
       const input = await inputFor(path.join(suitesDir, f));
       expect(validateKongConfig(renderKongDoc(input).doc)).toEqual([]);
       golden(path.join(REPO_ROOT, 'harness/targets/kong/golden', `${name}.yml`), portable(renderKong(input, 'kong').files['kong.yml']));
+    });
+  }
+});
+
+describe('Envoy renders of the container suites validate, and match their golden files', () => {
+  for (const f of containerSuites) {
+    const name = f.replace(/\.suite\.yaml$/, '');
+    it(`containers/${f} -> Envoy bootstrap: valid by Envoy's rules (protos, their PGV rules, constructor checks)`, async () => {
+      const boot = renderEnvoyBootstrap(await inputFor(path.join(suitesDir, 'containers', f)));
+      expect(validateEnvoyBootstrap(boot)).toEqual([]);
+      golden(path.join(REPO_ROOT, 'harness/targets/envoy/golden', `containers-${name}.json`), portable(`${JSON.stringify(boot, null, 2)}\n`));
     });
   }
 });
@@ -104,6 +118,31 @@ describe('a deliberately broken render fails validation', () => {
     expect(problems).toMatch(/routes\/0: unknown field "strip_paths"/);
     expect(problems).toMatch(/services\/0\/retries: must be integer/);
     expect(problems).toMatch(/config: unknown field "key_name"/);
+  });
+});
+
+describe("Kong's kong.conf and the bundled container suite's kong.yml, as Kong is given them", () => {
+  it('kong.conf: prefix in the workdir, logs on stdout/stderr, one worker, status_listen on the status port; golden', async () => {
+    const input = { ...(await inputFor(path.join(suitesDir, 'petstore.suite.yaml'))), statusPort: 8100 };
+    const conf = renderKong(input, 'kong').files['kong.conf'];
+    expect(conf).toMatch(/^prefix = \/tmp\/proxyproof-render\/kong-prefix$/m);
+    expect(conf).toMatch(/^nginx_worker_processes = 1$/m);
+    expect(conf).toMatch(/^status_listen = 127\.0\.0\.1:8100$/m);
+    // The user's kong.yml runs with the same kong.conf.
+    expect(kongFromUserConfig(input, path.join(REPO_ROOT, 'fixtures/kong/petstore-kong.yml'), 'kong').files['kong.conf']).toBe(conf);
+    golden(path.join(REPO_ROOT, 'harness/targets/kong/golden', 'kong.conf'), portable(conf));
+  });
+  it('containers/kong-petstore: key-auth on the secured routes only (GET /v1/health open, as the spec says); golden', async () => {
+    const input = await inputFor(path.join(suitesDir, 'containers', 'kong-petstore.suite.yaml'));
+    const kong = input.suite.targets.find((t) => t.name === 'kong')!;
+    const out = kongFromUserConfig(input, kong.config!, 'kong').files['kong.yml'];
+    const doc = parse(out);
+    expect(validateKongConfig(doc)).toEqual([]);
+    const withKeyAuth = doc.services[0].routes.filter((r: any) => (r.plugins ?? []).some((p: any) => p.name === 'key-auth')).map((r: any) => r.name);
+    const secured = input.spec.operations.filter((o) => o.security.length > 0).map((o) => `petstore_${o.id}`);
+    expect(withKeyAuth.sort()).toEqual(secured.sort());
+    expect(withKeyAuth).not.toContain('petstore_health');
+    golden(path.join(REPO_ROOT, 'harness/targets/kong/golden', 'kong-petstore-container.user.yml'), portable(out));
   });
 });
 

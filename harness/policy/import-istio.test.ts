@@ -44,6 +44,8 @@ describe(`real Istio samples (${real})`, () => {
       expect(r.policies.retry).toEqual({ attempts: 2, on: [503], methods: ALL_METHODS });
       expect(r.notes.some((n) => n.kind === 'default' && /Istio's default retry policy/.test(n.message))).toBe(true);
       expect(r.notes.some((n) => n.kind === 'unexpressed' && /connect-failure/.test(n.message))).toBe(true);
+      // The 503 is Istio <= 1.23's default; the note says so.
+      expect(r.notes.some((n) => n.kind === 'info' && /Istio 1\.24 and later leave it out \(EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY/.test(n.message))).toBe(true);
     });
   }
 
@@ -96,6 +98,12 @@ spec:
     expect(r.notes.some((n) => n.kind === 'conflict')).toBe(true);
   });
 
+  it('Gateway API HTTPRoute retry with timeouts.backendRequest: no slow-try expectation (Istio adds no reset to retryOn)', () => {
+    const r = imp(join(real, 'gateway-api', 'httproute-retry-with-timeouts.yaml'));
+    expect(r.policies.retry).toEqual({ attempts: 5, on: [500], methods: ALL_METHODS });
+    expect(r.notes.some((n) => n.kind === 'unexpressed' && /timeouts\.backendRequest \(Istio's perTryTimeout\) 200 ms is not expected to retry a slow try.*an HTTPRoute cannot add reset/.test(n.message))).toBe(true);
+  });
+
   it('Gateway API HTTPRoute weights: a 70/30/0 canary', () => {
     const r = importIstio(readFileSync(join(real, 'gateway-api', 'httproute-weight.yaml'), 'utf8'), { file: 'w.yaml', upstreams: [{ name: 'infra', versions: ['infra-backend-v1', 'infra-backend-v2', 'infra-backend-v3'], replicas: 1 }] });
     expect(r.policies.canary?.weights).toEqual({ 'infra-backend-v1': 70, 'infra-backend-v2': 30, 'infra-backend-v3': 0 });
@@ -142,6 +150,38 @@ ${http}`, { file: 'vs.yaml', upstreams: [{ name: 'reviews', versions: ['v1', 'v2
     const two = vs('  - route: [{ destination: { host: reviews } }]\n    timeout: 2s\n  - route: [{ destination: { host: reviews } }]\n    timeout: 4s\n');
     expect(two.policies.timeout?.requestMs).toBe(2000);
     expect(two.notes.some((n) => n.kind === 'conflict' && /one timeout per suite; 2000 ms stays/.test(n.message))).toBe(true);
+  });
+});
+
+describe('VirtualService retries with perTryTimeout: a slow try is expected to be retried only when Envoy would', () => {
+  const vs = (retries: string) => importIstio(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{ destination: { host: reviews, subset: v1 } }]
+    retries: ${retries}
+`, { file: 'vs.yaml', upstreams: [{ name: 'reviews', versions: ['v1'], replicas: 1 }] });
+  const routerNote = (r: ReturnType<typeof vs>) => r.notes.find((n) => n.kind === 'unexpressed' && /perTryTimeout 500 ms is not expected to retry a slow try/.test(n.message));
+
+  it('retryOn without reset, 5xx or gateway-error: perTryTimeout left out, with a note citing router.cc', () => {
+    const r = vs('{ attempts: 2, perTryTimeout: 500ms, retryOn: "connect-failure,refused-stream,503" }');
+    expect(r.policies.retry).toEqual({ attempts: 2, on: [503], methods: ALL_METHODS });
+    expect(routerNote(r)?.message).toMatch(/router\.cc onPerTryTimeoutCommon/);
+  });
+
+  it("no retryOn (Istio's default): perTryTimeout left out, the 503 default kept with the Istio 1.24 note", () => {
+    const r = vs('{ attempts: 3, perTryTimeout: 500ms }');
+    expect(r.policies.retry).toEqual({ attempts: 3, on: [503], methods: ALL_METHODS });
+    expect(routerNote(r)).toBeDefined();
+    expect(r.notes.some((n) => n.kind === 'info' && /EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY/.test(n.message))).toBe(true);
+  });
+
+  it.for(['reset,503', '5xx', 'gateway-error,connect-failure'])('retryOn %s retries a timed-out try: perTryTimeout kept', (retryOn) => {
+    const r = vs(`{ attempts: 2, perTryTimeout: 500ms, retryOn: "${retryOn}" }`);
+    expect(r.policies.retry?.perTryTimeoutMs).toBe(500);
+    expect(routerNote(r)).toBeUndefined();
   });
 });
 

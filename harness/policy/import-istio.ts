@@ -9,9 +9,12 @@
 //    * retries -> retry. Where the VirtualService is silent, istiod applies its
 //      default retry policy (pilot/pkg/networking/core/route/retry DefaultPolicy):
 //        attempts 2, retryOn "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
-//        retriable status codes [503], no per-try timeout.
+//        retriable status codes [503] up to Istio 1.23 (none from 1.24: see
+//        ISTIO_1_24_NO_503; the expectation keeps 503 and says so), no per-try timeout.
 //      `attempts: 0` turns retries off. Envoy retries every method (unlike nginx),
-//      so imported retries apply to all methods.
+//      so imported retries apply to all methods. A perTryTimeout is expected to
+//      retry a slow try only when retryOn has reset, 5xx or gateway-error (see
+//      RETRIES_TIMED_OUT_TRY); otherwise it is left out of the expectation, with a note.
 //    * fault.abort (httpStatus, percentage; no percentage = 100%) and
 //      fault.delay (fixedDelay, percentage) with its
 //      route's header match -> fault expectation.
@@ -44,6 +47,29 @@ export const IMPORTED_CANARY_TOLERANCE = 0.05;
 
 const ISTIO_GROUPS = /^(networking|security)\.istio\.io\/(v1alpha3|v1beta1|v1)$/;
 const GATEWAY_API = /^gateway\.networking\.k8s\.io\/(v1|v1beta1|v1alpha2)$/;
+
+/**
+ * retry_on conditions under which Envoy retries a try that outlived its per-try
+ * timeout: a per-try timeout is a local reset (envoy@v1.34.1
+ * source/common/router/router.cc onPerTryTimeoutCommon -> maybeRetryReset(LocalReset)),
+ * retried only for reset, 5xx or gateway-error (source/common/router/retry_state_impl.cc
+ * wouldRetryFromReset; reset-before-request only when nothing was sent, never a timeout).
+ */
+const RETRIES_TIMED_OUT_TRY = new Set(['reset', '5xx', 'gateway-error']);
+
+/** Does Envoy retry a timed-out try under this retryOn? */
+export function retriesTimedOutTry(retryOn: string): boolean {
+  return retryOn.split(',').some((w) => RETRIES_TIMED_OUT_TRY.has(w.trim()));
+}
+
+/**
+ * Istio 1.24 and later leave 503 out of the default retriable status codes:
+ * EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY defaults to true (istio@1.26.0
+ * pilot/pkg/features/pilot.go, pilot/pkg/networking/core/route/retry/retry.go),
+ * and from 1.27 there is no 503 at all (docs/targets/envoy.md §10).
+ */
+export const ISTIO_1_24_NO_503 =
+  "Istio's default retriable status code 503 is that of Istio 1.23 and earlier: Istio 1.24 and later leave it out (EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY defaults to true; 1.27+ has no 503 at all), so against those the 503 retry expectation does not hold";
 
 /** Envoy retry_on conditions that are not an HTTP status: retried by transport, not checked by status. */
 const TRANSPORT_RETRY_ON = new Set(['connect-failure', 'refused-stream', 'reset', 'reset-before-request', 'unavailable', 'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'envoy-ratelimited', 'http3-post-connect-failure']);
@@ -217,16 +243,35 @@ class Importer {
       return;
     }
     const retryOn = str(retries.retryOn) ?? ISTIO_DEFAULT_RETRY.retryOn;
-    if (!retries.retryOn) this.note(res, 'default', `${where}: retries.retryOn unset: Istio's default "${ISTIO_DEFAULT_RETRY.retryOn}" with retriable status codes ${ISTIO_DEFAULT_RETRY.retriableStatusCodes.join(', ')}`);
+    if (!retries.retryOn) {
+      this.note(res, 'default', `${where}: retries.retryOn unset: Istio's default "${ISTIO_DEFAULT_RETRY.retryOn}" with retriable status codes ${ISTIO_DEFAULT_RETRY.retriableStatusCodes.join(', ')}`);
+      this.note(res, 'info', `${where}: ${ISTIO_1_24_NO_503}`);
+    }
     const parsed = retryOnStatuses(retryOn, retries.retryOn ? [] : ISTIO_DEFAULT_RETRY.retriableStatusCodes);
     this.retryNotes(res, where, parsed);
     const policy: RetryPolicy = { attempts, on: parsed.statuses, methods: [...ALL_METHODS] };
     const perTry = protoDurationMs(retries.perTryTimeout);
     if (retries.perTryTimeout !== undefined && perTry === undefined) this.note(res, 'unexpressed', `${where}: perTryTimeout ${String(retries.perTryTimeout)} is not a duration`);
-    if (perTry !== undefined) policy.perTryTimeoutMs = perTry;
+    if (perTry !== undefined) this.perTryTimeout(res, where, retryOn, perTry, policy);
     if (retries.retryRemoteLocalities !== undefined) this.note(res, 'unexpressed', `${where}: retryRemoteLocalities has no proxyproof check`);
     this.setRetry(res, where, parsed.statuses.length ? policy : undefined, true);
     if (!parsed.statuses.length) this.note(res, 'unexpressed', `${where}: retryOn "${retryOn}" names no HTTP status; only status retries are checked`);
+  }
+
+  /**
+   * A per-try timeout joins the expectation only when Envoy retries a timed-out try under `retryOn`;
+   * `field` names it as the resource spells it, `hint` says how to get the retry.
+   */
+  private perTryTimeout(res: string, where: string, retryOn: string, ms: number, policy: RetryPolicy, field = 'perTryTimeout', hint = 'add reset to retryOn to have it retried'): void {
+    if (retriesTimedOutTry(retryOn)) {
+      policy.perTryTimeoutMs = ms;
+      return;
+    }
+    this.note(
+      res,
+      'unexpressed',
+      `${where}: ${field} ${ms} ms is not expected to retry a slow try: retryOn "${retryOn}" has none of reset, 5xx, gateway-error, and Envoy retries a timed-out try (a local reset) only for those (envoy source/common/router/router.cc onPerTryTimeoutCommon, retry_state_impl.cc wouldRetryFromReset); the try ends the request with 504; ${hint}`,
+    );
   }
 
   /** fault.abort and fault.delay -> a fault rule, matched by the route's headers (the only match expressible). */
@@ -284,6 +329,7 @@ class Importer {
     if (!current && policy) {
       this.result.policies.retry = policy;
       this.note(res, 'default', `${where}: no retries given: Istio's default retry policy applies (attempts ${ISTIO_DEFAULT_RETRY.attempts}, retryOn "${ISTIO_DEFAULT_RETRY.retryOn}", retriable status codes ${ISTIO_DEFAULT_RETRY.retriableStatusCodes.join(', ')}, every method)`);
+      this.note(res, 'info', `${where}: ${ISTIO_1_24_NO_503}`);
       this.retryNotes(res, where, retryOnStatuses(ISTIO_DEFAULT_RETRY.retryOn, ISTIO_DEFAULT_RETRY.retriableStatusCodes));
     }
   }
@@ -431,8 +477,13 @@ class Importer {
           this.note(res, 'unexpressed', `${where}: retry without codes retries implementation-specific conditions; Istio uses its default "${ISTIO_DEFAULT_RETRY.retryOn}"`);
         } else {
           const policy: RetryPolicy = { attempts, on: codes, methods: [...ALL_METHODS] };
+          // Istio turns retry into retryOn "connect-failure,refused-stream,unavailable,cancelled,<codes>" and
+          // backendRequest into perTryTimeout (pilot/pkg/config/kube/gateway/conversion.go convertHTTPRoute).
           const perTry = protoDurationMs(obj(rule.timeouts).backendRequest);
-          if (perTry !== undefined) policy.perTryTimeoutMs = perTry;
+          if (perTry !== undefined) {
+            const retryOn = `connect-failure,refused-stream,unavailable,cancelled,${codes.join(',')}`;
+            this.perTryTimeout(res, where, retryOn, perTry, policy, "timeouts.backendRequest (Istio's perTryTimeout)", 'an HTTPRoute cannot add reset');
+          }
           this.setRetry(res, where, policy, true);
         }
         if (retry.backoff !== undefined) this.note(res, 'unexpressed', `${where}: retry.backoff has no proxyproof check`);

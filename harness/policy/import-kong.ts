@@ -2,10 +2,11 @@
 // expectations and consumers. Pure: text in, policies and notes out.
 //
 // Kong's semantics, as the expectations must see them:
-//  - key-auth: 401 for a missing key and for a wrong one (the message differs
-//    by version: "No API key found in request" / "Invalid authentication
-//    credentials", older "Unauthorized"). key_names default [apikey], looked up
-//    in headers and the query string (key_in_header/key_in_query default true).
+//  - key-auth: 401 for a missing key, "No API key found in request", and for a
+//    wrong one, "Unauthorized" (Kong 3.6 and later, kong/plugins/key-auth/
+//    handler.lua L30-31 at 3.9.1; 3.5 and earlier said "Invalid authentication
+//    credentials"). key_names default [apikey], looked up in headers and the
+//    query string (key_in_header/key_in_query default true).
 //  - basic-auth: 401 for missing or wrong credentials.
 //  - jwt: 401; the token's `iss` (key_claim_name) picks the consumer's
 //    jwt_secret; HS256 by default.

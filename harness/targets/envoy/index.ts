@@ -2,13 +2,16 @@
 // policies (or the user's own); Envoy runs only as a container here.
 
 import type { Feature } from '../../model/features.ts';
+import type { Policies, PolicyName } from '../../model/policies.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { lastLineComplaint, type TargetDriver } from '../target.ts';
-import { envoyFromUserConfig, renderEnvoy } from './render.ts';
+import { ADMIN_ADDRESS_FILE, envoyFromUserConfig, MIN_ABORT_STATUS, MIN_FILL_INTERVAL_MS, renderEnvoy } from './render.ts';
 
 export const ENVOY_IMAGE = 'envoyproxy/envoy:v1.34.1';
 
 export const ENVOY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
+  'auth.apiKey',
+  'auth.basic',
   'auth.bearer',
   'rateLimit.global',
   'retry.status',
@@ -22,15 +25,26 @@ export const ENVOY_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'timeout.request',
 ]);
 
+/** Settings Envoy refuses in its config, so the render leaves them out and the check is notSupported. */
+export function envoyCannotRender(policies: Policies): Partial<Record<PolicyName, string>> {
+  const out: Partial<Record<PolicyName, string>> = {};
+  const rl = policies.rateLimit;
+  if (rl && rl.by === 'global' && rl.windowMs < MIN_FILL_INTERVAL_MS) {
+    out.rateLimit = `Envoy's local rate limit refuses a fill_interval under ${MIN_FILL_INTERVAL_MS} ms (local_ratelimit_impl.cc); the window is ${rl.windowMs} ms`;
+  }
+  const low = (policies.fault?.rules ?? []).filter((r) => r.abort && r.abort.status < MIN_ABORT_STATUS).map((r) => r.abort!.status);
+  if (low.length) out.fault = `Envoy's fault filter aborts with a status of ${MIN_ABORT_STATUS}..599 only (FaultAbort.http_status), not ${low.join(', ')}`;
+  return out;
+}
+
 export const envoyTarget: TargetDriver = {
   name: 'envoy',
   features: ENVOY_FEATURES,
   unsupportedBecause: {
-    'auth.apiKey': 'an Istio sidecar authenticates JWTs only (RequestAuthentication)',
-    'auth.basic': 'an Istio sidecar authenticates JWTs only (RequestAuthentication)',
     'rateLimit.consumer': "Envoy's local rate limit keeps one bucket per route; per-consumer buckets need descriptors",
     'rateLimit.ip': "Envoy's local rate limit keeps one bucket per route; per-IP buckets need descriptors",
   },
+  cannotRender: envoyCannotRender,
   render(input: RenderInput): RenderedConfig {
     return renderEnvoy(input, this.process.binary);
   },
@@ -43,6 +57,9 @@ export const envoyTarget: TargetDriver = {
     family: 'envoyproxy/envoy:v1.3x',
     fix: `load ${ENVOY_IMAGE} where a registry is reachable (docker pull ${ENVOY_IMAGE}; docker save | podman load here), or name yours with --image / targets.envoy.image`,
   },
-  readiness: { kind: 'port' },
+  // render.ts passes --admin-address-path <workdir>/admin.addr; /ready answers 200 LIVE once initialised.
+  readiness: { kind: 'admin-file', file: ADMIN_ADDRESS_FILE, path: '/ready', status: 200 },
+  checkLabel: 'envoy --mode validate',
+  schemaCheck: "Envoy's xDS protos and their validate rules",
   parseCheckOutput: lastLineComplaint,
 };

@@ -1,32 +1,42 @@
 // Envoy target: an Envoy v3 bootstrap shaped like the one istiod gives a
 // sidecar for the supported subset, rendered from the suite's policies:
 //  - listener on {{listen}}, one HTTP connection manager, route per operation
-//    (method + path regex), unmatched requests 404 (direct_response);
+//    (method + path regex), unmatched requests 404 (direct_response) once the
+//    auth filters, which run on that route too, let them through;
 //  - one cluster per upstream version (Istio's outbound|80|<subset>|<host>),
 //    its endpoints the mock replicas on 127.0.0.1; a canary is
 //    weighted_clusters, which Envoy picks at random per request;
 //  - retry_policy as istiod writes it (retry_on, num_retries, per_try_timeout,
 //    retriable_status_codes, previous_hosts predicate, host_selection_retry_max_attempts 5)
-//    on the routes of the retried methods; route timeout from the suite's timeout
-//    (all tries together), else 0s (Istio's default: none);
+//    on the routes of the retried methods, with `reset` added to retry_on when
+//    the suite gives a perTryTimeout (see retryOn); route timeout from the
+//    suite's timeout (all tries together), else 0s (Istio's default: none);
 //    include_request_attempt_count, as istiod sets it: x-envoy-attempt-count reaches the upstream;
 //  - fault abort and delay per route (envoy.filters.http.fault), header-matched;
 //  - JWT: jwt_authn (missing token allowed through, invalid -> 401) plus RBAC
 //    requiring a verified payload on secured routes (missing -> 403), as
 //    RequestAuthentication + AuthorizationPolicy do;
+//  - API key and basic auth: Envoy 1.34's api_key_auth and basic_auth filters
+//    (in the default build, alpha: docs/targets/envoy.md §11), turned off on
+//    the routes of unsecured operations; an Istio sidecar has no API for them;
 //  - local rate limit: one token bucket shared by the scoped routes, enabled
-//    and enforced 100% (429 without Retry-After).
-// Envoy has no API-key or basic auth filter, and its local rate limit has no
-// per-consumer bucket without descriptors: those features are not declared.
+//    and enforced 100% (429 without Retry-After);
+//  - admin on 127.0.0.1 port 0, its address written to <workdir>/admin.addr
+//    (--admin-address-path): readiness is GET /ready there (200 LIVE).
+// Envoy's local rate limit has no per-consumer or per-IP bucket without
+// descriptors: those features are not declared.
 
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../../model/errors.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
 import { canaryWeight, integerWeights, makePlan, type AuthPlan, type OpPlan, type Plan } from '../shared/plan.ts';
-import { headerName, headerValue, inSuite, places, regexSource, sanitizedName } from '../shared/values.ts';
+import { basicUser, headerName, headerValue, inSuite, noControl, places, regexSource, sanitizedName, schemeNameSource } from '../shared/values.ts';
 import type { FaultRule } from '../../checks/fault/policy.ts';
 import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';
+import type { RetryPolicy } from '../../checks/retry/policy.ts';
 import { ISTIO_DEFAULT_RETRY } from './istio.ts';
 import { validateEnvoyBootstrap } from './validate.ts';
 
@@ -42,6 +52,8 @@ function transformOf(input: RenderInput): J {
   const out: J = {};
   const set = Object.entries(t.setHeaders).map(([key, value]) => {
     const src = inSuite(input, places.setHeader(key));
+    // HeaderValue.key and .value: PGV max_bytes 16384.
+    if (Buffer.byteLength(key) > 16_384 || Buffer.byteLength(value) > 16_384) throw new InputError(src.file, src.place, 'Envoy takes header names and values of at most 16384 bytes');
     return { header: { key: headerName(key, src), value: headerValue(value, src).replace(/%/g, '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' };
   });
   if (set.length) out.request_headers_to_add = set;
@@ -66,12 +78,29 @@ function any(type: string, value: J): J {
   return { '@type': `type.googleapis.com/${type}`, ...value };
 }
 
+/**
+ * retry_on: Istio's default conditions (retriable-status-codes among them, for
+ * the suite's statuses), plus `reset` when the suite gives a perTryTimeout.
+ * Envoy ends a try that outlives per_try_timeout with a local reset and retries
+ * it only when retry_on has reset, 5xx or gateway-error (envoy@v1.34.1
+ * source/common/router/router.cc onPerTryTimeoutCommon -> maybeRetryReset(LocalReset);
+ * source/common/router/retry_state_impl.cc wouldRetryFromReset). Istio's default
+ * has none of them, so without `reset` a slow try ends the request with 504.
+ * `reset` rather than 5xx or gateway-error: those would retry statuses the suite
+ * does not name. Istio's own default policy has no per-try timeout (an imported
+ * one keeps perTryTimeout only when its retryOn already retries a timed-out try),
+ * so a policy with one is proxyproof's own expectation.
+ */
+export function retryOn(r: RetryPolicy): string {
+  return r.perTryTimeoutMs === undefined ? ISTIO_DEFAULT_RETRY.retryOn : `${ISTIO_DEFAULT_RETRY.retryOn},reset`;
+}
+
 /** Retry policy as istiod renders it (route.RetryPolicy), for the statuses the suite names. */
 function retryPolicy(plan: Plan): J | undefined {
   const r = plan.retry;
   if (!r || r.attempts === 0) return undefined;
   const policy: J = {
-    retry_on: ISTIO_DEFAULT_RETRY.retryOn,
+    retry_on: retryOn(r),
     num_retries: r.attempts,
     retriable_status_codes: r.on,
     retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: any('envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate', {}) }],
@@ -89,13 +118,26 @@ function jwksJson(plan: Plan): string {
 }
 
 type BearerAuth = Extract<AuthPlan, { kind: 'bearer' }>;
+type ApiKeyAuth = Extract<AuthPlan, { kind: 'apiKey' }>;
+type BasicAuth = Extract<AuthPlan, { kind: 'basic' }>;
+
+/** The HTTP filter that authenticates each kind of scheme (JWT also has RBAC after it). */
+const AUTH_FILTER: Record<AuthPlan['kind'], string> = {
+  bearer: 'envoy.filters.http.jwt_authn',
+  apiKey: 'envoy.filters.http.api_key_auth',
+  basic: 'envoy.filters.http.basic_auth',
+};
+
+/** Envoy's local rate limit refuses a fill_interval under 50 ms (local_ratelimit_impl.cc). */
+export const MIN_FILL_INTERVAL_MS = 50;
+/** Envoy's fault filter aborts with 200..599 only (FaultAbort.http_status: PGV uint32 {gte: 200, lt: 600}). */
+export const MIN_ABORT_STATUS = 200;
 
 /** What every part of the bootstrap is rendered from: the suite's input, its plan and the policies Envoy renders. */
 interface EnvoyContext {
   input: RenderInput;
   plan: Plan;
-  /** JWT auth, the only kind rendered. */
-  auth: BearerAuth | undefined;
+  auth: AuthPlan | undefined;
   faults: FaultRule[];
   /** The route retry_policy, on the routes of the retried methods. */
   retry: J | undefined;
@@ -105,12 +147,11 @@ interface EnvoyContext {
 
 function envoyContext(input: RenderInput): EnvoyContext {
   const plan = makePlan(input, 1000, 'envoy');
-  // Envoy (as an Istio sidecar) authenticates JWTs only, and its local rate limit
-  // has one bucket per filter: other kinds are left out (their checks report notSupported).
-  const auth = plan.auth?.kind === 'bearer' ? plan.auth : undefined;
-  const faults = input.suite.policies.fault?.rules ?? [];
-  const rl = plan.rateLimit?.by === 'global' ? plan.rateLimit : undefined;
-  return { input, plan, auth, faults, retry: retryPolicy(plan), rl };
+  // Envoy's local rate limit has one bucket per filter: other kinds are left out (their checks
+  // report notSupported), as are what Envoy would refuse (envoyCannotRender says why).
+  const rl = plan.rateLimit?.by === 'global' && plan.rateLimit.windowMs >= MIN_FILL_INTERVAL_MS ? plan.rateLimit : undefined;
+  const faults = (input.suite.policies.fault?.rules ?? []).map((f) => (f.abort && f.abort.status < MIN_ABORT_STATUS ? { ...f, abort: undefined } : f));
+  return { input, plan, auth: plan.auth, faults, retry: retryPolicy(plan), rl };
 }
 
 /** Clusters: one per upstream version, endpoints = the mock replicas. */
@@ -158,21 +199,40 @@ function routeFault(input: RenderInput, fault: FaultRule, rule: number): J {
   });
 }
 
-/** typed_per_filter_config of an operation's route: its fault, and the JWT and rate limit filters turned off where the operation is not in scope. */
+/**
+ * The local rate limit turned off on a route: filter_enabled 0% returns before
+ * any bucket is used (local_ratelimit.cc decodeHeaders), but a route-level
+ * LocalRateLimit must still carry a token_bucket or Envoy refuses the config
+ * ("local rate limit token bucket must be set for per filter configs",
+ * local_ratelimit.cc FilterConfig, condition per_route && !has_token_bucket):
+ * so a valid, never used one. (FilterConfig disabled would do too; this keeps
+ * the shape docs/targets/envoy.md §9 names.)
+ */
+function unlimited(): J {
+  return any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
+    stat_prefix: 'pp_unlimited',
+    token_bucket: { max_tokens: 1, tokens_per_fill: 1, fill_interval: '1s' },
+    filter_enabled: { runtime_key: 'pp_unlimited_enabled', default_value: { numerator: 0, denominator: 'HUNDRED' } },
+  });
+}
+
+/** A filter off on one route (route.v3.FilterConfig disabled: config_impl.cc PerFilterConfigs). */
+function disabled(): J {
+  return any('envoy.config.route.v3.FilterConfig', { disabled: true });
+}
+
+/** typed_per_filter_config of an operation's route: its fault, and the auth and rate limit filters turned off where the operation is not in scope. */
 function perFilterConfig(ctx: EnvoyContext, o: OpPlan): J {
   const perFilter: J = {};
   const rule = ctx.faults.findIndex((f) => f.upstream === o.upstream);
-  if (rule >= 0) perFilter['envoy.filters.http.fault'] = routeFault(ctx.input, ctx.faults[rule], rule);
+  if (rule >= 0 && (ctx.faults[rule].abort || ctx.faults[rule].delay)) perFilter['envoy.filters.http.fault'] = routeFault(ctx.input, ctx.faults[rule], rule);
   if (ctx.auth && !o.secured) {
-    perFilter['envoy.filters.http.jwt_authn'] = any('envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig', { disabled: true });
-    perFilter['envoy.filters.http.rbac'] = any('envoy.extensions.filters.http.rbac.v3.RBACPerRoute', {});
+    if (ctx.auth.kind === 'bearer') {
+      perFilter['envoy.filters.http.jwt_authn'] = any('envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig', { disabled: true });
+      perFilter['envoy.filters.http.rbac'] = any('envoy.extensions.filters.http.rbac.v3.RBACPerRoute', {});
+    } else perFilter[AUTH_FILTER[ctx.auth.kind]] = disabled();
   }
-  if (ctx.rl && !o.rateLimited) {
-    perFilter['envoy.filters.http.local_ratelimit'] = any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
-      stat_prefix: 'pp_unlimited',
-      filter_enabled: { runtime_key: 'pp_unlimited_enabled', default_value: { numerator: 0, denominator: 'HUNDRED' } },
-    });
-  }
+  if (ctx.rl && !o.rateLimited) perFilter['envoy.filters.http.local_ratelimit'] = unlimited();
   return perFilter;
 }
 
@@ -235,6 +295,58 @@ function jwtFilters(auth: BearerAuth, plan: Plan): J[] {
   return [authn, rbac];
 }
 
+/**
+ * api_key_auth: the key from the scheme's header, query parameter or cookie,
+ * matched exactly against the valid consumers' keys (client = consumer name);
+ * a missing or unknown key is 401 "Client authentication failed."
+ * (api_key_auth.cc decodeHeaders). A header value's "Bearer " prefix is
+ * stripped first. Envoy refuses an empty key (PGV min_len 1) and a key given
+ * twice ("Duplicated credential key", api_key_auth.h): InputErrors here.
+ */
+function apiKeyFilter(input: RenderInput, auth: ApiKeyAuth): J {
+  const src = schemeNameSource(input, auth.schemeName);
+  const name = auth.in === 'header' ? headerName(auth.name, src) : noControl(auth.name, src, `Envoy's api_key_auth ${auth.in} name`);
+  if (name.length > 1024) throw new InputError(src.file, src.place, `Envoy's api_key_auth takes a ${auth.in} name of at most 1024 characters`);
+  const owner = new Map<string, string>();
+  const credentials = auth.validKeys.map((k) => {
+    const place = inSuite(input, places.apiKey(k.consumer));
+    if (k.key === '') throw new InputError(place.file, place.place, "Envoy's api_key_auth refuses an empty key");
+    const other = owner.get(k.key);
+    if (other) throw new InputError(place.file, place.place, `the same key as consumer ${other}: Envoy's api_key_auth refuses a key given twice`);
+    owner.set(k.key, k.consumer);
+    return { key: k.key, client: k.consumer };
+  });
+  return { name: AUTH_FILTER.apiKey, typed_config: any('envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth', { credentials, key_sources: [{ [auth.in]: name }] }) };
+}
+
+/**
+ * basic_auth: the valid consumers as htpasswd {SHA} lines (the only format
+ * Envoy reads: basic_auth/config.cc readHtpasswd); a wrong or missing
+ * credential is 401 with WWW-Authenticate. A user name that is empty, has ":"
+ * or a control character, starts with "#" (a comment line there) or repeats
+ * ("duplicate users") is an InputError. With no valid user the text is one
+ * comment line, since an empty DataSource is refused (datasource.cc).
+ */
+function basicAuthFilter(input: RenderInput, auth: BasicAuth): J {
+  const seen = new Set<string>();
+  const lines = auth.users.map((u) => {
+    const src = inSuite(input, places.basicUser(u.consumer));
+    const user = noControl(basicUser(u.user, src), src, "Envoy's htpasswd");
+    if (user.startsWith('#')) throw new InputError(src.file, src.place, "Envoy's basic_auth reads a line starting with # as a comment: a user name cannot start with #");
+    if (seen.has(user)) throw new InputError(src.file, src.place, `user ${user} is given twice: Envoy's basic_auth refuses duplicate users`);
+    seen.add(user);
+    return `${user}:{SHA}${createHash('sha1').update(u.password, 'utf8').digest('base64')}`;
+  });
+  const users = lines.length ? lines.join('\n') : '# no valid consumer has basic credentials';
+  return { name: AUTH_FILTER.basic, typed_config: any('envoy.extensions.filters.http.basic_auth.v3.BasicAuth', { users: { inline_string: users } }) };
+}
+
+/** The filters that authenticate the suite's scheme. */
+function authFilters(input: RenderInput, auth: AuthPlan, plan: Plan): J[] {
+  if (auth.kind === 'bearer') return jwtFilters(auth, plan);
+  return [auth.kind === 'apiKey' ? apiKeyFilter(input, auth) : basicAuthFilter(input, auth)];
+}
+
 /** The local rate limit: one token bucket shared by the scoped routes, enabled and enforced 100%. */
 function rateLimitFilter(rl: RateLimitPolicy): J {
   return {
@@ -248,10 +360,10 @@ function rateLimitFilter(rl: RateLimitPolicy): J {
   };
 }
 
-/** The HTTP filter chain: JWT + RBAC, fault, local rate limit, router last. */
+/** The HTTP filter chain: authentication (JWT + RBAC, API key or basic), fault, local rate limit, router last. */
 function httpFilters(ctx: EnvoyContext): J[] {
   const filters: J[] = [];
-  if (ctx.auth) filters.push(...jwtFilters(ctx.auth, ctx.plan));
+  if (ctx.auth) filters.push(...authFilters(ctx.input, ctx.auth, ctx.plan));
   if (ctx.faults.length) filters.push({ name: 'envoy.filters.http.fault', typed_config: any('envoy.extensions.filters.http.fault.v3.HTTPFault', {}) });
   if (ctx.rl) filters.push(rateLimitFilter(ctx.rl));
   filters.push({ name: 'envoy.filters.http.router', typed_config: any('envoy.extensions.filters.http.router.v3.Router', {}) });
@@ -294,10 +406,22 @@ export function renderEnvoyBootstrap(input: RenderInput): J {
   };
 }
 
+/** Where Envoy writes its admin listener's address (index.ts readiness reads it). */
+export const ADMIN_ADDRESS_FILE = 'admin.addr';
+
+/**
+ * Envoy's command. --admin-address-path: once the admin listener is bound Envoy
+ * writes its address (port 0 made real) to that file (options_impl.cc;
+ * admin.cc startHttpListener), where readiness finds GET /ready: 200 LIVE once
+ * initialised (server_info_handler.cc handlerReady).
+ */
 function commands(bin: string, workdir: string, mainFile: string) {
   const file = path.join(workdir, mainFile);
   return {
-    command: { bin, args: ['-c', file, '--log-level', 'info', '--base-id-path', path.join(workdir, 'base-id'), '--use-dynamic-base-id'] },
+    command: {
+      bin,
+      args: ['-c', file, '--log-level', 'info', '--base-id-path', path.join(workdir, 'base-id'), '--use-dynamic-base-id', '--admin-address-path', path.join(workdir, ADMIN_ADDRESS_FILE)],
+    },
     checkCommand: { bin, args: ['--mode', 'validate', '-c', file] },
   };
 }
@@ -309,8 +433,29 @@ export function renderEnvoy(input: RenderInput, bin: string): RenderedConfig {
   return { target: 'envoy', mainFile: MAIN_FILE, files: { [MAIN_FILE]: `${JSON.stringify(bootstrap, null, 2)}\n` }, ...commands(bin, input.workdir, MAIN_FILE) };
 }
 
-/** The user's own bootstrap (JSON or YAML) with placeholders; validated against the protos too. */
+/**
+ * Readiness is GET /ready on the admin listener (index.ts): a bootstrap
+ * without an admin address never writes admin.addr, so it is an InputError
+ * here rather than a start that times out. Text that does not parse is left
+ * to Envoy's own config check.
+ */
+function requireAdmin(content: string, configFile: string): void {
+  let doc: unknown;
+  try {
+    doc = parseYaml(content);
+  } catch {
+    return;
+  }
+  if (!doc || typeof doc !== 'object') return;
+  const admin = (doc as { admin?: { address?: unknown } }).admin;
+  if (!admin?.address) {
+    throw new InputError(configFile, 'admin', 'proxyproof waits for Envoy on its admin /ready: add admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }');
+  }
+}
+
+/** The user's own bootstrap (JSON or YAML) with placeholders; it must have an admin address (readiness). */
 export function envoyFromUserConfig(input: RenderInput, configFile: string, bin: string): RenderedConfig & { sourceFile: string } {
   const { content, mainFile } = readUserConfig(input, configFile, 'Envoy');
+  requireAdmin(content, configFile);
   return { target: 'envoy', mainFile, files: { [mainFile]: content }, ...commands(bin, input.workdir, mainFile), sourceFile: configFile };
 }

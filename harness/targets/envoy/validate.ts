@@ -1,16 +1,27 @@
-// Validates an Envoy bootstrap (JSON form) against Envoy's own API
-// definitions, without an Envoy binary: the xDS .proto files that ship in
-// @grpc/grpc-js-xds (deps/envoy-api, xds, googleapis, protoc-gen-validate),
-// loaded with protobufjs. Strict where protobuf's JSON mapping is strict: an
-// unknown field, a wrong type, an unknown enum name, a malformed Duration, two
-// members of one oneof, or an Any whose @type is not a known message is an
-// error with its JSON path. (protoc-gen-validate rules, e.g. "min_len", are
-// not enforced; the message says so when asked.)
+// Validates an Envoy bootstrap (JSON form) by Envoy's own rules, without an
+// Envoy binary, in three layers:
+//  1. the protos: the xDS .proto files that ship in @grpc/grpc-js-xds
+//     (deps/envoy-api, xds, googleapis, protoc-gen-validate), loaded with
+//     protobufjs. Strict where protobuf's JSON mapping is strict: an unknown
+//     field, a wrong type, an unknown enum name, a malformed Duration, two
+//     members of one oneof, or an Any whose @type is not a known message.
+//     These protos are a 2024-07 snapshot (Envoy 1.31-1.32), not 1.34: fields
+//     added since are "unknown" here, and api_key_auth's proto is missing, so
+//     its typed_config is not checkable by protos: api-key-auth.ts checks it by
+//     hand against the 1.34 proto.
+//  2. the protoc-gen-validate rules written in those protos (min_len,
+//     required, gt, ...), as Envoy's generated validators enforce them (pgv.ts);
+//  3. the checks Envoy makes in C++ while building the config (code-checks.ts:
+//     per-route token buckets, fill_interval >= 50 ms, no negative Duration, ...).
+// Every problem carries its JSON path.
 
 import { accessSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import { API_KEY_AUTH_TYPES, checkApiKeyAuth } from './api-key-auth.ts';
+import { codeChecks, durationProblem } from './code-checks.ts';
+import { fieldRules, PgvChecker } from './pgv.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -23,6 +34,7 @@ const PROTOS = [
   'envoy/extensions/filters/http/jwt_authn/v3/config.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',
   'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+  'envoy/extensions/filters/http/basic_auth/v3/basic_auth.proto',
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
   'envoy/extensions/access_loggers/stream/v3/stream.proto',
 ];
@@ -85,34 +97,22 @@ function fullName(t: protobuf.ReflectionObject): string {
 
 class Checker {
   readonly problems: EnvoyProblem[] = [];
-  constructor(private readonly root: protobuf.Root) {}
+  private readonly pgv = new PgvChecker((p, message) => this.bad(p, message));
+  /** `envoyRules` false: the protos' structure only (layer 1), as this validator was before PGV and Envoy's own checks. */
+  constructor(
+    private readonly root: protobuf.Root,
+    private readonly envoyRules = true,
+  ) {}
 
   private bad(p: string, message: string): void {
     this.problems.push({ path: p || '$', message });
   }
 
-  message(value: unknown, type: protobuf.Type, p: string): void {
+  /** A value of message type `type`; with `rules`, its PGV rules too (off under a message.skip). */
+  message(value: unknown, type: protobuf.Type, p: string, rules = true): void {
     const name = fullName(type);
     if (WRAPPERS[name]) return this.scalar(value, WRAPPERS[name], p);
-    switch (name) {
-      case 'google.protobuf.Duration':
-        if (typeof value !== 'string' || !DURATION.test(value)) this.bad(p, `a Duration must be a string like "1.5s", got ${JSON.stringify(value)}`);
-        return;
-      case 'google.protobuf.Timestamp':
-        if (typeof value !== 'string') this.bad(p, 'a Timestamp must be an RFC 3339 string');
-        return;
-      case 'google.protobuf.Struct':
-        if (!isObj(value)) this.bad(p, 'a Struct must be an object');
-        return;
-      case 'google.protobuf.Value':
-      case 'google.protobuf.ListValue':
-        return;
-      case 'google.protobuf.Empty':
-        if (!isObj(value) || Object.keys(value).length) this.bad(p, 'Empty must be {}');
-        return;
-      case 'google.protobuf.Any':
-        return this.any(value, p);
-    }
+    if (name.startsWith('google.protobuf.') && this.wellKnown(value, name, p)) return;
     if (!isObj(value)) return this.bad(p, `${name} must be an object, got ${typeof value}`);
     const byJson = new Map<string, protobuf.Field>();
     for (const f of type.fieldsArray) {
@@ -134,26 +134,53 @@ class Checker {
         oneofSeen.set(f.partOf.name, key);
       }
       if ((f.options as Record<string, unknown> | undefined)?.deprecated === true) this.bad(fp, `field ${key} of ${name} is deprecated (Envoy rejects deprecated fields unless runtime overrides allow them)`);
-      if (v === null) continue;
-      if (f.map) {
-        if (!isObj(v)) {
-          this.bad(fp, 'a map must be an object');
-          continue;
-        }
-        for (const [k, mv] of Object.entries(v)) this.field(mv, f, `${fp}.${k}`);
-      } else if (f.repeated) {
-        if (!Array.isArray(v)) {
-          this.bad(fp, `repeated field ${key} must be a list`);
-          continue;
-        }
-        v.forEach((item, i) => this.field(item, f, `${fp}[${i}]`));
-      } else this.field(v, f, fp);
+      if (v !== null) this.fieldValue(v, f, fp);
     }
+    if (rules && this.envoyRules) this.pgv.message(value, type, p);
+  }
+
+  /** google.protobuf types with a JSON form of their own; false for the others (read as messages). */
+  private wellKnown(value: unknown, name: string, p: string): boolean {
+    switch (name) {
+      case 'google.protobuf.Duration': {
+        if (typeof value !== 'string' || !DURATION.test(value)) this.bad(p, `a Duration must be a string like "1.5s", got ${JSON.stringify(value)}`);
+        const problem = this.envoyRules ? durationProblem(value) : undefined;
+        if (problem) this.bad(p, problem);
+        return true;
+      }
+      case 'google.protobuf.Timestamp':
+        if (typeof value !== 'string') this.bad(p, 'a Timestamp must be an RFC 3339 string');
+        return true;
+      case 'google.protobuf.Struct':
+        if (!isObj(value)) this.bad(p, 'a Struct must be an object');
+        return true;
+      case 'google.protobuf.Value':
+      case 'google.protobuf.ListValue':
+        return true;
+      case 'google.protobuf.Empty':
+        if (!isObj(value) || Object.keys(value).length) this.bad(p, 'Empty must be {}');
+        return true;
+      case 'google.protobuf.Any':
+        this.any(value, p);
+        return true;
+    }
+    return false;
+  }
+
+  /** A present field's value: a map, a list or one value. */
+  private fieldValue(v: unknown, f: protobuf.Field, fp: string): void {
+    if (f.map) {
+      if (!isObj(v)) return this.bad(fp, 'a map must be an object');
+      for (const [k, mv] of Object.entries(v)) this.field(mv, f, `${fp}.${k}`);
+    } else if (f.repeated) {
+      if (!Array.isArray(v)) return this.bad(fp, `repeated field ${f.name} must be a list`);
+      v.forEach((item, i) => this.field(item, f, `${fp}[${i}]`));
+    } else this.field(v, f, fp);
   }
 
   private field(value: unknown, f: protobuf.Field, p: string): void {
     const resolved = f.resolvedType;
-    if (resolved instanceof protobuf.Type) return this.message(value, resolved, p);
+    if (resolved instanceof protobuf.Type) return this.message(value, resolved, p, fieldRules(f)?.message?.skip !== true);
     if (resolved instanceof protobuf.Enum) {
       if (typeof value === 'string' && !(value in resolved.values)) this.bad(p, `unknown ${fullName(resolved)} value "${value}" (known: ${Object.keys(resolved.values).join(', ')})`);
       else if (typeof value !== 'string' && typeof value !== 'number') this.bad(p, `an enum must be a name or number`);
@@ -182,15 +209,17 @@ class Checker {
     const url = value['@type'];
     if (typeof url !== 'string') return this.bad(p, 'an Any needs "@type"');
     const typeName = url.replace(/^.*\//, '');
+    const { ['@type']: _type, ...fields } = value;
+    // Not in the shipped protos (they predate it): checked by hand against the 1.34 proto.
+    if (API_KEY_AUTH_TYPES.has(typeName)) return checkApiKeyAuth(fields, typeName, p, (q, m) => this.bad(q, m));
     let t: protobuf.Type;
     try {
       t = this.root.lookupType(typeName);
     } catch {
       return this.bad(`${p}.@type`, `unknown type ${typeName}`);
     }
-    const { ['@type']: _omit, ...rest } = value;
-    if (WRAPPERS[typeName] || typeName.startsWith('google.protobuf.')) return this.message((rest as { value?: unknown }).value, t, `${p}.value`);
-    this.message(rest, t, p);
+    if (WRAPPERS[typeName] || typeName.startsWith('google.protobuf.')) return this.message((fields as { value?: unknown }).value, t, `${p}.value`);
+    this.message(fields, t, p);
   }
 }
 
@@ -214,10 +243,21 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/** Problems with an Envoy v3 bootstrap (parsed JSON); [] when it conforms to Envoy's protos. */
+/**
+ * Problems with an Envoy v3 bootstrap (parsed JSON), each with its JSON path:
+ * against the protos, their PGV rules and Envoy's constructor checks; [] when it passes all three.
+ */
 export function validateEnvoyBootstrap(bootstrap: unknown): EnvoyProblem[] {
   const root = envoyApi();
   const checker = new Checker(root);
+  checker.message(bootstrap, root.lookupType('envoy.config.bootstrap.v3.Bootstrap'), '$');
+  return [...checker.problems, ...codeChecks(bootstrap)];
+}
+
+/** Layer 1 alone: what the protos' structure says, without PGV rules or Envoy's constructor checks (for tests that show what those add). */
+export function protoStructureProblems(bootstrap: unknown): EnvoyProblem[] {
+  const root = envoyApi();
+  const checker = new Checker(root, false);
   checker.message(bootstrap, root.lookupType('envoy.config.bootstrap.v3.Bootstrap'), '$');
   return checker.problems;
 }
