@@ -8,20 +8,25 @@
 // jwt on the secured routes with the suite's valid consumers as Kong consumers,
 // rate-limiting (policy local, fixed clock-aligned windows) on the scoped routes.
 //
-// Kong's semantics that the checks see:
-//  - key-auth answers 401 for a missing and for a wrong key (text differs by
-//    version: "No API key found in request" / "Invalid authentication credentials");
+// Kong's semantics that the checks see (Kong 3.9.1; sources in docs/targets/kong.md):
+//  - key-auth answers 401 for a missing key, "No API key found in request", and for
+//    a wrong one, "Unauthorized" (kong/plugins/key-auth/handler.lua L30-31; 3.5 and
+//    earlier said "Invalid authentication credentials"), with WWW-Authenticate: Key;
 //  - rate-limiting counts in fixed windows aligned to the clock, sends
 //    RateLimit-Limit/-Remaining/-Reset and X-RateLimit-Limit-<Window>/
 //    X-RateLimit-Remaining-<Window>, and Retry-After only on the 429;
-//    windows are second, minute, hour, day, month, year only;
+//    windows are second, minute, hour, day, month, year only; policy local
+//    over-admits a concurrent burst (kong.conf sets one worker; the rate-limit
+//    check sends Kong's burst serially, KONG_SERIAL_BURST_REASON in index.ts);
 //  - Kong retries (service.retries) only connection failures and timeouts, never
 //    an HTTP 5xx: 'retry.status' is not a Kong feature, the retry check says
 //    "not supported" with that reason; read_timeout is per try and a timed-out
-//    try is retried, so a request timeout holds only when the tries fit in it;
-//    a timed-out request gets 504;
-//  - jwt picks the consumer by the token's iss (key_claim_name), so a bearer
-//    policy needs jwt.issuer.
+//    try is retried only for an idempotent method: nginx does not retry a POST,
+//    PATCH or LOCK once it was sent (ngx_http_upstream.c L4404-4414, nginx
+//    1.25.3), so such a request gets one try; a timed-out request gets 504;
+//  - jwt picks the credential by the token's iss (key_claim_name), so the secret's
+//    key is policies.auth.jwt.issuer; a bearer policy without one is not
+//    rendered for the auth check (cannotRender in index.ts).
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -58,21 +63,58 @@ export function validateKongConfig(doc: unknown): Array<{ path: string; message:
     }));
 }
 
+/**
+ * Kong's default status_listen port (kong/templates/kong_defaults.lua L31, 3.9.1): written only by a dry
+ * render (validate, render), which is given no status port and is never started.
+ */
+export const KONG_PLACEHOLDER_STATUS_PORT = 8007;
+
+/** Where kong.conf puts Kong's prefix: inside the workdir (see conf()). */
+export function kongPrefix(workdir: string): string {
+  return path.join(workdir, 'kong-prefix');
+}
+
+/**
+ * kong.conf, proxyproof's in both cases (rendered or the user's kong.yml). Every line's reason is in the
+ * file as a comment; the sources are Kong 3.9.1 (github.com/Kong/kong, docker-kong), see docs/targets/kong.md.
+ */
 function conf(input: RenderInput, mainFile: string): string {
   const w = input.workdir;
+  const statusPort = input.statusPort ?? KONG_PLACEHOLDER_STATUS_PORT;
   return [
     '# Kong in DB-less mode, in the foreground, for proxyproof.',
     'database = off',
     `declarative_config = ${path.join(w, mainFile)}`,
-    `prefix = ${path.join(w, 'kong-prefix')}`,
+    '# The image\'s USER is kong (docker-kong 3.9.1 ubuntu/Dockerfile L57; a plain useradd in kong\'s',
+    '# build/package/postinstall.sh, uid 1001 in kong:3.9 by inference). proxyproof runs the container as the',
+    '# owner of this private (0700) workdir instead, which kong could not enter; `kong start` creates the',
+    '# prefix and logs/, pids/, sockets/ and .kong_env in it (kong/cmd/utils/prefix_handler.lua',
+    '# prepare_prefix, 3.9.1), so the prefix is in the workdir, where that user can write. nginx runs with',
+    '# -p <prefix> (kong/cmd/utils/nginx_signals.lua L169) and Kong\'s build sets no absolute temp path',
+    '# (build/openresty/BUILD.openresty.bazel), so nginx\'s temp paths (client_body_temp, proxy_temp, ...),',
+    '# its pid file and dbless.lmdb are under the prefix too; the logs go to /dev/stdout and /dev/stderr.',
+    `prefix = ${kongPrefix(w)}`,
+    '# Run as root (proxyproof run by root), nginx would hand its workers to the default "kong kong"',
+    '# (nginx_main_user, kong_defaults.lua L84), who cannot enter the workdir; as root they stay root. Run as',
+    '# any other user, nginx ignores "user" with a warning (nginx 1.25.3 src/core/nginx.c ngx_set_user).',
+    'nginx_main_user = root root',
     `proxy_listen = ${input.listen.host}:${input.listen.port}`,
     'admin_listen = off',
+    '# Readiness is GET /status/ready here: 200 once every worker has loaded the config and built its router',
+    '# (kong/status/ready.lua L28-51). Kong\'s default 127.0.0.1:8007 would be shared by parallel runs.',
+    input.statusPort === undefined ? `# Dry render: no status port was given; ${KONG_PLACEHOLDER_STATUS_PORT} (Kong's default) is a placeholder, never started.` : undefined,
+    `status_listen = 127.0.0.1:${statusPort}`,
     'nginx_daemon = off',
+    '# One worker (default auto: one per CPU). rate-limiting policy local reads its counter in access and',
+    '# increments it later in a timer (kong/plugins/rate-limiting/handler.lua L143, L212; policies/init.lua',
+    '# L308, L322; Kong/kong#5790), so concurrent requests over-admit, more so across workers.',
+    'nginx_worker_processes = 1',
     'proxy_access_log = /dev/stdout',
     'proxy_error_log = /dev/stderr',
+    'status_error_log = /dev/stderr',
     'anonymous_reports = off',
     '',
-  ].join('\n');
+  ].filter((l) => l !== undefined).join('\n');
 }
 
 function commands(bin: string, workdir: string, mainFile: string) {
@@ -109,7 +151,6 @@ function authPlugin({ input, plan, notes }: KongContext): J | undefined {
     return { name: 'key-auth', config: { key_names: [keyName], key_in_header: a.in === 'header', key_in_query: a.in === 'query', key_in_body: false, hide_credentials: false } };
   }
   if (a.kind === 'basic') return { name: 'basic-auth', config: { hide_credentials: false } };
-  if (!a.jwt.issuer) notes.push('auth: Kong jwt picks the consumer by the token\'s iss; set policies.auth.jwt.issuer');
   return { name: 'jwt', config: { header_names: ['authorization'], claims_to_verify: ['exp'], key_claim_name: 'iss' } };
 }
 
@@ -132,7 +173,7 @@ function rateLimitPlugin({ input, plan, notes }: KongContext): J | undefined {
 
 /** Retry and fault policies are not rendered: say why. */
 function unrenderedNotes({ input, plan, notes }: KongContext): void {
-  if (plan.retry) notes.push(`retry: Kong retries only connection failures and timeouts (service.retries ${plan.retry.attempts}), never an HTTP 5xx`);
+  if (plan.retry) notes.push(`retry: Kong retries only connection failures and timeouts (service.retries ${plan.retry.attempts}; a sent POST, PATCH or LOCK not even those), never an HTTP 5xx`);
   if (input.suite.policies.fault) notes.push('fault: Kong has no header-matched abort; not rendered');
 }
 
@@ -186,7 +227,7 @@ function renderServices({ input, plan }: KongContext, plugins: RoutePlugins, tra
       protocol: 'http',
       retries: plan.retry?.attempts ?? 0,
       connect_timeout: 2000,
-      // read_timeout is per try (Kong retries a timed-out try): a per-try timeout wins, else the request timeout.
+      // read_timeout is per try (Kong retries a timed-out try of an idempotent method): a per-try timeout wins, else the request timeout.
       read_timeout: plan.retry?.perTryTimeoutMs ?? input.suite.policies.timeout?.requestMs ?? 30_000,
       write_timeout: 30_000,
       routes: plan.ops.filter((o) => o.upstream === u.name).map((o) => renderRoute(o, plugins)),
@@ -205,8 +246,38 @@ function renderUpstreams(plan: Plan): J[] {
   }));
 }
 
-/** The suite's valid consumers with the credential the auth plugin reads; for jwt, one consumer holding the issuer's secret. */
-function renderConsumers({ input, plan, notes }: KongContext): J[] {
+/** The iss claim of a bearer token, read without verifying it (as Kong reads it to find the secret); undefined when it has none. */
+export function tokenIssuer(token: string): string | undefined {
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    const iss = (claims as { iss?: unknown } | null)?.iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The jwt secrets' keys. Kong's jwt plugin finds the secret by the token's iss (key_claim_name default
+ * iss; kong/plugins/jwt/handler.lua L182-198, schema.lua L24, Kong 3.9.1), so the key is the suite's
+ * issuer. Without one the auth check is notSupported (index.ts cannotRender); the secrets are then keyed
+ * by the iss of the valid consumers' tokens, so the other checks' requests still get through.
+ */
+function jwtKeys({ input, notes }: KongContext, issuer: string | undefined): string[] {
+  const tokens = input.suite.consumers.filter((c) => c.valid && c.credential.kind === 'bearer');
+  const issOf = (c: (typeof tokens)[number]) => tokenIssuer(c.credential.kind === 'bearer' ? c.credential.token : '');
+  if (issuer) {
+    for (const c of tokens) if (issOf(c) !== issuer) notes.push(`auth: consumer ${c.name}'s token has iss ${issOf(c) ?? '(none)'}, not ${issuer}: Kong answers it 401`);
+    return [issuer];
+  }
+  const seen = [...new Set(tokens.map(issOf).filter((i): i is string => i !== undefined))];
+  notes.push(`auth: no policies.auth.jwt.issuer: Kong's jwt finds the secret by the token's iss; keyed by the valid tokens' iss (${seen.join(', ') || 'none'}); the auth check is not run`);
+  return seen.length ? seen : ['proxyproof'];
+}
+
+/** The suite's valid consumers with the credential the auth plugin reads; for jwt, one consumer holding a secret per issuer. */
+function renderConsumers(ctx: KongContext): J[] {
+  const { input, plan, notes } = ctx;
   const consumers: J[] = [];
   const valid = input.suite.consumers.filter((c) => c.valid);
   if (plan.auth?.kind === 'apiKey') {
@@ -219,9 +290,9 @@ function renderConsumers({ input, plan, notes }: KongContext): J[] {
     }
   } else if (plan.auth?.kind === 'bearer') {
     const jwt = plan.auth.jwt;
-    const secret: J = jwt.alg === 'HS256' ? { key: jwt.issuer ?? 'proxyproof', algorithm: 'HS256', secret: jwt.secret } : { key: jwt.issuer ?? 'proxyproof', algorithm: 'RS256', rsa_public_key: jwt.keys[0].pem };
+    const secret = (key: string): J => (jwt.alg === 'HS256' ? { key, algorithm: 'HS256', secret: jwt.secret } : { key, algorithm: 'RS256', rsa_public_key: jwt.keys[0].pem });
     if (jwt.keys.length > 1) notes.push('auth: Kong holds one RS256 key per issuer; the first key of the JWKS is used');
-    consumers.push({ username: 'proxyproof-jwt', jwt_secrets: [secret] });
+    consumers.push({ username: 'proxyproof-jwt', jwt_secrets: jwtKeys(ctx, jwt.issuer).map(secret) });
   }
   return consumers;
 }
