@@ -141,4 +141,19 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
     expect(haproxy.length).toBeGreaterThan(0);
     expect(haproxy.filter((r) => r.status === 'failed')).toEqual([]);
   });
+
+  it('a proxy check inside its image (the validator where only the image exists): a good config exits 0, a broken one gives the line', { timeout: 60_000 }, async ({ tmp }) => {
+    const { runToCompletion, LABEL_RUN } = await import('../harness/runtime/containers.ts');
+    const { writeFileSync } = await import('node:fs');
+    const image = (await resolveImage('haproxy')).image;
+    writeFileSync(join(tmp, 'good.cfg'), 'defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nfrontend f\n  bind 127.0.0.1:18080\n');
+    writeFileSync(join(tmp, 'bad.cfg'), 'frontend f\n  bogus keyword\n');
+    const labels = { [LABEL_RUN]: `test-${process.pid}` };
+    const good = await runToCompletion(image, `haproxy -c -f ${join(tmp, 'good.cfg')} 2>&1`, [tmp], labels);
+    expect(good.code, good.log).toBe(0);
+    const bad = await runToCompletion(image, `haproxy -c -f ${join(tmp, 'bad.cfg')} 2>&1`, [tmp], labels);
+    expect(bad.code).not.toBe(0);
+    expect(bad.log).toMatch(/bad\.cfg:2/);
+    expect(await containersOfRun(`test-${process.pid}`)).toEqual([]);
+  });
 });

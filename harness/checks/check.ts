@@ -34,6 +34,8 @@ export interface CheckContext {
   seed: number;
   /** Operations served through the proxy, in spec order. */
   operations: Operation[];
+  /** Set when the target's limiter over-admits a concurrent burst by design: why the burst is sent serially. */
+  serialBurst?: string;
   log: (line: string) => void;
 }
 

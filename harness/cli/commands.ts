@@ -87,10 +87,10 @@ const run: Command = async (args, flags, io) => {
   return result.exitCode;
 };
 
-const validate: Command = async (args, _flags, io) => {
+const validate: Command = async (args, flags, io) => {
   if (!args.length) throw new UsageError('validate needs at least one suite file');
   const { validateSuites } = await import('../run/validate.ts');
-  for (const line of await validateSuites(args)) io.stdout.write(`${line}\n`);
+  for (const line of await validateSuites(args, flags.target)) io.stdout.write(`${line}\n`);
   return ExitCode.ok;
 };
 
@@ -180,7 +180,7 @@ const mock: Command = async (args, flags, io) => {
 /** Each command, the flags it takes, and what it does. */
 export const COMMANDS: Record<string, { flags: ReadonlyArray<keyof Flags>; run: Command }> = {
   run: { flags: ['target', 'check', 'report-dir', 'seed', 'runtime', 'image', 'baseline'], run },
-  validate: { flags: [], run: validate },
+  validate: { flags: ['target'], run: validate },
   render: { flags: ['target'], run: render },
   mock: { flags: ['port', 'seed'], run: mock },
   load: { flags: ['target', 'report-dir', 'seed', 'rate', 'connections', 'duration'], run: load },

@@ -34,8 +34,11 @@ Usage:
       DOCKER_HOST); --image overrides the image of every target.
       --baseline compares with a previous report.json: index.html shows what
       newly fails, what was fixed and load figures that moved beyond noise.
-  proxyproof validate <suite...>
-      Check suites, specs and target configs without starting anything.
+  proxyproof validate <suite...> [--target name]...
+      Check suites, specs and target configs without starting a proxy: each
+      config is checked by the proxy itself (nginx -t, haproxy -c, kong config
+      parse, envoy --mode validate) where its binary or image is here, else by
+      proxyproof's schemas only; the output says which ran.
   proxyproof render <suite> --target name
       Print the config proxyproof would give the target (with sample addresses).
   proxyproof load <suite...> [--target name]... [--rate N | --connections N] [--duration 30s] [--report-dir dir] [--seed N]

@@ -87,6 +87,7 @@ async function checkAll(c: TargetContext, proxy: StartedProxy): Promise<CheckRes
         seed,
         operations: l.spec.operations,
         log: c.log,
+        serialBurst: driverOf(t).traits?.serialBurst,
       };
       const r = await runCheck(check, ctx, driverOf(t), { rendered: !t.config, runtime: c.runtime });
       c.log(`${l.suite.name}/${t.name}/${check.name}: ${r.status} — ${r.message}`);

@@ -6,34 +6,49 @@
 
 import { InputError } from '../model/errors.ts';
 import type { TargetSpec } from '../model/suite.ts';
-import { binaryAvailable } from '../runtime/binaries.ts';
 import { freePort } from '../runtime/ports.ts';
-import { checkConfig } from '../runtime/process-runtime.ts';
+import { validatorFor } from '../runtime/validators.ts';
+import { checkConfig, configCheckError } from '../runtime/process-runtime.ts';
+import type { RenderedConfig } from '../model/target.ts';
+import { shellQuote } from '../util/shell.ts';
 import { writeConfigFiles } from '../runtime/workdir-files.ts';
 import { createWorkdir } from '../runtime/workdirs.ts';
 import { getTarget } from '../targets/registry.ts';
-import { configFor, driverOf, loadAll, sampleInput, type Loaded } from './inputs.ts';
+import { configFor, driverOf, loadAll, sampleInput, selectedTargets, type Loaded } from './inputs.ts';
 
-/** The target's config, rendered or read, and checked by the proxy itself when it is installed: what ran. */
-async function checkTarget(l: Loaded, t: TargetSpec): Promise<string> {
-  const driver = driverOf(t);
-  await using wd = await createWorkdir(`validate-${t.name}`);
-  // Placeholders and file reads are checked here too: a user config with an unknown placeholder fails validate.
-  // A free port: the checker may bind the listen address to test it.
-  const config = configFor(t, { ...sampleInput(l, wd.path), listen: { host: '127.0.0.1', port: await freePort() } });
-  const checker = `${config.checkCommand.bin} ${config.checkCommand.args[0] ?? ''}`.trim();
-  if (!(await binaryAvailable(config.checkCommand.bin))) return `${t.name} (${t.config ? 'read' : 'rendered'}; ${checker} not run: ${driver.process.binary} is not installed here)`;
-  writeConfigFiles(config, wd.path);
-  checkConfig(config, wd.path);
-  return `${t.name} (${checker}: ok)`;
+/** The proxy's own check inside its image; its complaint becomes an InputError as a local check's would. */
+async function checkInImage(config: RenderedConfig, workdir: string, image: string): Promise<void> {
+  const { runToCompletion, LABEL_RUN } = await import('../runtime/containers.ts');
+  const script = [config.checkCommand.bin, ...config.checkCommand.args].map(shellQuote).join(' ');
+  const r = await runToCompletion(image, `${script} 2>&1`, [workdir], { [LABEL_RUN]: `validate-${process.pid}` });
+  if (r.code !== 0) throw configCheckError(config, workdir, r.log, `${config.checkCommand.bin} (in ${image})`);
 }
 
-export async function validateSuites(files: string[]): Promise<string[]> {
+/** The target's config, rendered or read, and checked by the proxy itself where it (or its image) is here: what ran. */
+async function checkTarget(l: Loaded, t: TargetSpec): Promise<string> {
+  await using wd = await createWorkdir(`validate-${t.name}`);
+  // A free port: the checker may bind the listen address to test it.
+  const input = { ...sampleInput(l, wd.path), listen: { host: '127.0.0.1', port: await freePort() }, statusPort: await freePort() };
+  // Placeholders, render-time rules and proxyproof's own schemas (Kong's declarative format, Envoy's protos) run here.
+  const config = configFor(t, input);
+  const how = t.config ? 'read' : 'rendered';
+  const driver = driverOf(t);
+  const checker = driver.checkLabel;
+  const schema = driver.schemaCheck ? `; valid against ${driver.schemaCheck}` : '';
+  const v = await validatorFor(t.name, t.image);
+  if (v.kind === 'schema') return `${t.name} (${how}${schema}; ${checker} not run: ${v.why})`;
+  writeConfigFiles(config, wd.path);
+  if (v.kind === 'binary') checkConfig(config, wd.path);
+  else await checkInImage(config, wd.path, v.image);
+  return `${t.name} (${checker}${v.kind === 'image' ? ` in ${v.image}` : ''}: ok)`;
+}
+
+export async function validateSuites(files: string[], only?: string[]): Promise<string[]> {
   const loaded = await loadAll(files);
   const lines: string[] = [];
   for (const l of loaded) {
     const targets: string[] = [];
-    for (const t of l.suite.targets) targets.push(await checkTarget(l, t));
+    for (const t of selectedTargets(l.suite, only)) targets.push(await checkTarget(l, t));
     const policies = Object.keys(l.suite.policies).join(', ') || 'none';
     lines.push(`${l.suite.file}: ok (${l.spec.operations.length} operations, targets ${targets.join(', ')}, policies ${policies})`);
   }

@@ -124,3 +124,34 @@ export async function wholeLog(id: string, timeoutMs = 5_000): Promise<string> {
     stream.on('error', done);
   });
 }
+
+/**
+ * Run one command to completion in a fresh container of `image` (host
+ * network, `mounts` bound at the same paths, as the workdir's owner) and give
+ * back its exit code and whole log; the container is removed after. For the
+ * proxies' own config checks where only their image exists (kong config parse,
+ * envoy --mode validate).
+ */
+export async function runToCompletion(image: string, script: string, mounts: string[], labels: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number; log: string }> {
+  const client = await runtimeClient();
+  const container = await client.container.create({
+    Image: image,
+    Entrypoint: ['/bin/sh', '-c'],
+    Cmd: [script],
+    User: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+    Labels: { ...labels, [LABEL_PID]: String(process.pid), [LABEL_HOST]: hostname() },
+    HostConfig: { NetworkMode: 'host', Binds: mounts.map((m) => `${m}:${m}:rw`) },
+  });
+  try {
+    await client.container.start(container);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await client.container.inspect(container);
+      if (!info.State.Running) return { code: info.State.ExitCode, log: await wholeLog(container.id) };
+      if (Date.now() > deadline) throw new Error(`${image}: the command did not finish in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await removeContainer(container.id);
+  }
+}

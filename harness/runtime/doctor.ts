@@ -7,6 +7,7 @@ import { resolveImage } from './containers.ts';
 import { ENGINE_FIX } from './container-run.ts';
 import { detectEngine, useEngine } from './engine.ts';
 import { targets } from '../targets/registry.ts';
+import { describeValidator, validatorFor } from './validators.ts';
 
 export async function doctor(env: NodeJS.ProcessEnv = process.env): Promise<{ ok: boolean; text: string }> {
   const out: string[] = [];
@@ -21,6 +22,7 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env): Promise<{ ok
     out.push('  engine   missing: no Docker-compatible API answers');
     for (const t of tried) out.push(`           tried ${t}`);
     out.push(`           fix: ${ENGINE_FIX}`);
+    await validation(out, env);
     return { ok: false, text: `${out.join('\n')}\n` };
   }
   out.push(`  engine   found: ${engine.name} at ${engine.socket} (${engine.source})`);
@@ -31,5 +33,12 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env): Promise<{ ok
     if (r.available) out.push(`  ${t.name.padEnd(8)} image found: ${r.image}`);
     else out.push(`  ${t.name.padEnd(8)} image ${t.container.family} not available (looked for ${r.tried.join(', ')}); its checks are skipped. fix: ${t.container.fix}`);
   }
+  await validation(out, env);
   return { ok: true, text: `${out.join('\n')}\n` };
+}
+
+/** Which validator `proxyproof validate` would use for each target here. */
+async function validation(out: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  out.push('config validation (proxyproof validate):');
+  for (const t of targets) out.push(`  ${t.name.padEnd(8)} ${describeValidator(t.name, await validatorFor(t.name, undefined, env))}`);
 }

@@ -74,6 +74,17 @@ export interface TargetDriver {
   container: ContainerSupport;
   /** When a started proxy of this target serves, as a process or a container. */
   readiness: Readiness;
+  /**
+   * How the checks must drive this proxy where its own correct behaviour
+   * differs from the others': `serialBurst` (why) makes the rate-limit check
+   * send its burst one request after another, for a limiter that counts after
+   * admitting and so over-admits a concurrent burst by design (Kong's local policy).
+   */
+  traits?: { serialBurst?: string };
+  /** The proxy's own config check, as people know it (nginx -t, kong config parse). */
+  checkLabel: string;
+  /** What proxyproof itself checks a config of this target against, without the proxy (when anything). */
+  schemaCheck?: string;
   /** The config check's complaint (nginx -t, haproxy -c, ...) read from its output. */
   parseCheckOutput(output: string): CheckComplaint;
 }

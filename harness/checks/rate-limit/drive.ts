@@ -44,6 +44,8 @@ export interface RateLimitRun {
   recovery?: Sent;
   /** Request id -> tries the mock upstreams journaled, for every request sent. */
   tries: Record<string, number>;
+  /** Why the burst was sent serially, when it was. */
+  serialBurst?: string;
 }
 
 /** The window is aligned to the clock: a limiter's counters restart on a multiple of it. */
@@ -68,14 +70,22 @@ async function liveness(send: () => Promise<Sent>, policy: RateLimitPolicy): Pro
   return { sent: await Promise.all(pending), intervalMs: interval };
 }
 
-async function burst(send: () => Promise<Sent>, policy: RateLimitPolicy, quietMs: number | undefined): Promise<{ burst: Burst; remeasures: number }> {
+/** The burst's requests: all at once, or (for a limiter that counts after admitting) one after another. */
+async function sendBurst(send: () => Promise<Sent>, size: number, serial: boolean): Promise<Sent[]> {
+  if (!serial) return Promise.all(Array.from({ length: size }, send));
+  const out: Sent[] = [];
+  for (let i = 0; i < size; i++) out.push(await send());
+  return out;
+}
+
+async function burst(send: () => Promise<Sent>, policy: RateLimitPolicy, quietMs: number | undefined, serial: boolean): Promise<{ burst: Burst; remeasures: number }> {
   const W = policy.windowMs;
   const size = 2 * policy.limit + 2;
   let remeasures = 0;
   for (let attempt = 1; ; attempt++) {
     if (quietMs !== undefined) await sleep(quietMs);
     await sleep(W - (Date.now() % W) + 2);
-    const sent = await Promise.all(Array.from({ length: size }, send));
+    const sent = await sendBurst(send, size, serial);
     const b: Burst = { sent, admitted: sent.filter(isSuccess).length, straddled: straddles(sent, W), attempt };
     if (!(b.straddled && b.admitted > policy.limit)) return { burst: b, remeasures };
     remeasures++;
@@ -94,8 +104,8 @@ export async function driveRateLimit(ctx: CheckContext, op: Operation, policy: R
     await sleep(quietMs);
     live = await liveness(sendAs(a), policy);
   }
-  const measured = await burst(sendAs(a), policy, measureSlow ? quietMs : undefined);
-  const run: RateLimitRun = { op, policy, quietMs, measureSlow, consumers: { a, b }, liveness: live, burst: measured.burst, straddleRemeasures: measured.remeasures, tries: {} };
+  const measured = await burst(sendAs(a), policy, measureSlow ? quietMs : undefined, ctx.serialBurst !== undefined);
+  const run: RateLimitRun = { op, policy, quietMs, measureSlow, consumers: { a, b }, liveness: live, burst: measured.burst, straddleRemeasures: measured.remeasures, tries: {}, serialBurst: ctx.serialBurst };
   if (policy.by === 'consumer' && b) run.isolation = await sendAs(b)();
   if (measureSlow) {
     await sleep(quietMs);

@@ -48,7 +48,7 @@ function judgeBurst(run: RateLimitRun, t: Tally): Sent | undefined {
   const L = run.policy.limit;
   const first = Math.min(...sent.map((s) => s.sentAt));
   const last = Math.max(...sent.map((s) => s.doneAt));
-  t.data.burst = { requests: sent.length, admitted, rejected: sent.filter((s) => s.status === 429).length, spanMs: last - first, straddled, attempt };
+  t.data.burst = { requests: sent.length, admitted, rejected: sent.filter((s) => s.status === 429).length, spanMs: last - first, straddled, attempt, sent: run.serialBurst ? `one after another: ${run.serialBurst}` : 'all at once' };
   t.data.straddleRemeasures = run.straddleRemeasures;
   t.data.timeline = sent.map((s) => ({ t: s.doneAt - first, status: s.status }));
   const first429 = sent.find((s) => s.status === 429);

@@ -39,5 +39,6 @@ export const haproxyTarget: TargetDriver = {
     fix: 'bash scripts/build-images.sh (builds proxyproof/haproxy:bookworm from Debian packages), or load haproxy:2.8',
   },
   readiness: { kind: 'port' },
+  checkLabel: 'haproxy -c',
   parseCheckOutput: parseHaproxyCheck,
 };

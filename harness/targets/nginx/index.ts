@@ -36,5 +36,6 @@ export const nginxTarget: TargetDriver = {
     fix: 'bash scripts/build-images.sh (builds proxyproof/nginx:bookworm from Debian packages), or load nginx:1.27',
   },
   readiness: { kind: 'port' },
+  checkLabel: 'nginx -t',
   parseCheckOutput: parseNginxCheck,
 };
