@@ -33,7 +33,7 @@ const all = mutantsIn(root, ['nginx', 'haproxy'], 'mutants');
 describe('mutants', () => {
   it('every check has a mutant on both targets', () => {
     for (const target of ['nginx', 'haproxy']) {
-      expect(all.filter((m) => m.target === target).map((m) => m.check).sort()).toEqual([...CHECKS].sort());
+      expect(new Set(all.filter((m) => m.target === target).map((m) => m.check))).toEqual(new Set(CHECKS));
     }
   });
 

@@ -116,10 +116,12 @@ describe.each(drivers)('$name rendered auth', (driver) => {
         const good = await sign({ sub: 'alice', exp: now + 600 }, 'good');
         const forged = await sign({ sub: 'mallory', exp: now + 600 }, 'bad');
         const expired = await sign({ sub: 'alice', exp: now - 60 }, 'good');
+        const early = await sign({ sub: 'alice', exp: now + 7200, nbf: now + 3600 }, 'good');
         const before = hits;
         expect(await status(`${base}/v1/pets`)).toBe(401);
         expect(await status(`${base}/v1/pets`, { authorization: `Bearer ${forged}` })).toBe(401);
         expect(await status(`${base}/v1/pets`, { authorization: `Bearer ${expired}` })).toBe(401);
+        expect(await status(`${base}/v1/pets`, { authorization: `Bearer ${early}` })).toBe(401);
         expect(await status(`${base}/v1/pets`, { authorization: 'Bearer not.a.token' })).toBe(401);
         const [h, p] = good.split('.');
         const none = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${p}.`;

@@ -14,8 +14,8 @@ describe('secretsOf', () => {
       policies: { auth: { reject: [401], jwt: { alg: 'HS256', secret: SECRETS.jwtSecret } } },
     } as unknown as Suite;
     const flipped = [...SECRETS.apiKey].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
-    // The auth check also sends the first valid consumer's key in flipped case: that is a secret too.
-    expect(secretsOf(suite)).toEqual([SECRETS.apiKey, SECRETS.token, SECRETS.password, `${SECRETS.user}:${SECRETS.password}`, BASIC_B64, SECRETS.jwtSecret, flipped]);
+    // The auth check also sends the first valid consumer's key in flipped case, and comma-joined after a wrong key: secrets too.
+    expect(secretsOf(suite)).toEqual([SECRETS.apiKey, SECRETS.token, SECRETS.password, `${SECRETS.user}:${SECRETS.password}`, BASIC_B64, SECRETS.jwtSecret, flipped, `proxyproof-wrong-key, ${SECRETS.apiKey}`]);
   });
 });
 

@@ -202,7 +202,7 @@ describe('many and long values', () => {
     input.suite.consumers = Array.from({ length: 120 }, (_, i) => ({ name: `c${i}`, valid: true, credential: { kind: 'apiKey' as const, key: `key-${i}` } }));
     const config = haproxyTarget.render(input);
     const cfg = config.files['haproxy.cfg'];
-    expect(cfg.match(/^\s+acl pp_credential_ok req\.hdr\(X-API-Key\) -m str /gm)).toHaveLength(3);
+    expect(cfg.match(/^\s+acl pp_credential_ok req\.fhdr\(X-API-Key\) -m str /gm)).toHaveLength(3);
     for (const [rel, content] of Object.entries(config.files)) writeFileSync(path.join(tmp, rel), content);
     const res = spawnSync(config.checkCommand.bin, config.checkCommand.args, { encoding: 'utf8' });
     expect(`${res.stdout}${res.stderr}`).not.toMatch(/\[(ALERT|WARNING)\]/);

@@ -183,7 +183,7 @@ describe('fault delay in a rendered HAProxy config', () => {
     const cfg = config.files['haproxy.cfg'];
     expect(cfg).toContain(`lua-load ${path.join(wd, 'pp-fault-delay.lua')}`);
     // The delay comes first (as in Envoy's fault filter), then the abort.
-    expect(cfg).toMatch(/http-request lua\.pp_delay 1500 if .*\{ req\.hdr\(x-fault\) -m str "yes" \} \{ rand\(10000\) -m int lt 5000 \}\n\s+http-request return status 503 /);
+    expect(cfg).toMatch(/http-request lua\.pp_delay 1500 if .*\{ req\.fhdr\(x-fault\) -m str "yes" \} \{ rand\(10000\) -m int lt 5000 \}\n\s+http-request return status 503 /);
     expect(config.files['pp-fault-delay.lua']).toContain('core.msleep(tonumber(ms))');
     const res = check(config, wd);
     expect(res.output).not.toMatch(/\[(ALERT|WARNING)\]/);
@@ -193,7 +193,7 @@ describe('fault delay in a rendered HAProxy config', () => {
 
 describe('user configs', () => {
   it('finds the fixtures and all mutants', () => {
-    expect(fixtures).toHaveLength(16);
+    expect(fixtures).toHaveLength(17);
   });
 
   it.for(fixtures.map(([d, f]) => [d.name, path.relative(REPO_ROOT, f), d, f] as const))(
@@ -227,5 +227,52 @@ describe('user configs', () => {
     // The fixture sets daemon and pid itself; started by root, its workers must still enter the private workdir.
     const g = fixture.command.args.indexOf('-g');
     expect(g >= 0 ? fixture.command.args[g + 1] : undefined).toBe(process.getuid?.() === 0 ? 'user root;' : undefined);
+  });
+});
+
+// Defects a read of nginx 1.22's and HAProxy 2.6's sources found (docs/targets/nginx.md, haproxy.md).
+describe('what nginx and HAProxy can write', () => {
+  it('nginx: a limit of 1 has no burst (burst=0 is refused); nginx -t accepts it', ({ tmp }) => {
+    const input = exampleInput(tmp, listen);
+    input.suite.policies.rateLimit = { ...input.suite.policies.rateLimit!, limit: 1, windowMs: 1000 };
+    const config = nginxTarget.render(input);
+    expect(config.files['nginx.conf']).toContain('limit_req zone=pp_rl nodelay;');
+    expect(config.files['nginx.conf']).not.toContain('burst=0');
+    const res = check(config, tmp);
+    expect(res.output).not.toMatch(/\[(emerg|warn)\]/);
+    expect(res.status).toBe(0);
+  });
+
+  it('nginx: a rate that is not a whole number per second or minute is notSupported with the reason', () => {
+    const rl = exampleInput('/w', listen).suite.policies.rateLimit!;
+    expect(nginxTarget.cannotRender!({ rateLimit: { ...rl, limit: 60, windowMs: 60_000 } }).rateLimit).toBeUndefined();
+    expect(nginxTarget.cannotRender!({ rateLimit: { ...rl, limit: 1, windowMs: 120_000 } }).rateLimit).toBe(
+      "nginx's limit_req rate is a whole number of requests per second or per minute; 1 per 120000 ms is 0.500 per minute",
+    );
+    expect(nginxTarget.cannotRender!({ rateLimit: { ...rl, limit: 7, windowMs: 9000 } }).rateLimit).toMatch(/^nginx's limit_req rate/);
+  });
+
+  it('nginx: an abort share below 0.005% (split_clients writes two decimals) is notSupported', () => {
+    const rule = (percent: number) => ({ upstream: 'petstore', headers: [], abort: { status: 503, percent } });
+    expect(nginxTarget.cannotRender!({ fault: { rules: [rule(0.01)] } }).fault).toBeUndefined();
+    expect(nginxTarget.cannotRender!({ fault: { rules: [rule(0.001)] } }).fault).toBe("nginx's split_clients writes shares with two decimals; an abort on 0.001% of requests would be 0%");
+  });
+
+  it('HAProxy: a spec of 130 operations goes 50 to an ACL line (a line takes 64 words); haproxy -c accepts it', ({ tmp }) => {
+    const input = exampleInput(tmp, listen);
+    const base = input.spec.operations[0];
+    input.spec.operations = Array.from({ length: 130 }, (_, i) => ({ ...base, id: `op${i}`, path: `/v1/r${i}`, pathRegex: `^/v1/r${i}$`, pointer: `/paths/~1v1~1r${i}/get` }));
+    input.suite.policies.fault = { rules: [{ upstream: 'petstore', headers: [], abort: { status: 503, percent: 1 } }] };
+    input.suite.policies.rateLimit!.operations = input.spec.operations.map((o) => o.id);
+    const config = haproxyTarget.render(input);
+    const cfg = config.files['haproxy.cfg'];
+    for (const acl of ['pp_secured', 'pp_rl_scope', 'pp_fault0_ops', 'pp_to_petstore']) {
+      const lines = cfg.match(new RegExp(`^\\s+acl ${acl} var\\(txn\\.pp_op\\) -m str (.*)$`, 'gm')) ?? [];
+      expect(lines.length, acl).toBe(3);
+      for (const l of lines) expect(l.trim().split(/\s+/).length, acl).toBeLessThanOrEqual(64);
+    }
+    const res = check(config, tmp);
+    expect(res.output).not.toMatch(/\[(ALERT|WARNING)\]/);
+    expect(res.status).toBe(0);
   });
 });

@@ -31,11 +31,13 @@ describe('auth judge', () => {
     expect(r.message).toMatch(/^auth policy \(ApiKeyAuth\) not enforced: /);
   });
 
-  it('sends the valid key in flipped case as a credential to reject', () => {
+  it('sends the valid key in flipped case, and comma-joined after a wrong key when it goes in a header, as credentials to reject', () => {
     expect(flipCase('Alice-Key-1')).toBe('aLICE-kEY-1');
     const valid = { name: 'alice', valid: true, credential: { kind: 'apiKey' as const, key: 'alice-key' } };
-    expect(badCredentials(valid, []).map((b) => b.who)).toEqual(['no credential', "alice's key in another case"]);
-    expect(badCredentials({ ...valid, credential: { kind: 'apiKey', key: '1234' } }, []).map((b) => b.who)).toEqual(['no credential']);
+    expect(badCredentials(valid, []).map((b) => b.who)).toEqual(['no credential', "alice's key in another case", "a wrong key and alice's comma-joined in one header"]);
+    expect(badCredentials(valid, []).at(-1)!.consumer!.credential).toEqual({ kind: 'apiKey', key: 'proxyproof-wrong-key, alice-key' });
+    expect(badCredentials(valid, [], false).map((b) => b.who)).toEqual(['no credential', "alice's key in another case"]);
+    expect(badCredentials({ ...valid, credential: { kind: 'apiKey', key: '1234' } }, [], false).map((b) => b.who)).toEqual(['no credential']);
   });
 });
 

@@ -61,7 +61,7 @@ export const faultSection: PolicySection<'fault'> = {
                 properties: { name: { type: 'string', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" }, exact: { type: 'string' }, prefix: { type: 'string' }, regex: { type: 'string' } },
               },
             },
-            abort: { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { $ref: '#/definitions/status' }, percent: percent('aborted') } },
+            abort: { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { description: 'The status the proxy answers with, 200 to 599 (what Envoy\'s abort and HAProxy\'s http-request return take).', type: 'integer', minimum: 200, maximum: 599 }, percent: percent('aborted') } },
             delay: {
               type: 'object',
               additionalProperties: false,

@@ -14,6 +14,9 @@ export function parseHaproxyCheck(output: string): CheckComplaint {
   if (!hap) return lastLineComplaint(output);
   const m = /parsing \[(\/[^:\]]+):(\d+)\]\s*:\s*(.*)$/.exec(hap);
   if (m) return { file: m[1], line: Number(m[2]), message: m[3] };
+  // config : [/w/haproxy.cfg:12] : ... (alerts raised after parsing name the line this way)
+  const later = /\[(\/[^:\]]+):(\d+)\]\s*:\s*(.*)$/.exec(hap);
+  if (later) return { file: later[1], line: Number(later[2]), message: later[3] };
   return { message: hap.replace(/^\[ALERT\]\s*\(\d+\)\s*:\s*/, '') };
 }
 

@@ -31,10 +31,11 @@ function credentialFetch(c: Ctx): string {
       const name = arg(auth.name, schemeNameSource(c.input, auth.schemeName));
       if (auth.in === 'query') return `url_param(${name})`;
       if (auth.in === 'cookie') return `req.cook(${name})`;
-      return `req.hdr(${name})`;
+      // req.fhdr: the whole last value; req.hdr splits at commas, so `wrong, <valid key>` would pass (haproxy.md).
+      return `req.fhdr(${name})`;
     }
     default:
-      return 'req.hdr(authorization)';
+      return 'req.fhdr(authorization)';
   }
 }
 
@@ -67,9 +68,18 @@ function patternsOf(values: Array<{ raw: string; src: Source }>, encode: (v: str
   return patterns(values.map((v) => ({ ...v, text: encode(v.raw, v.src) })));
 }
 
-/** The keys of the operations that `pred` picks, space-separated for `-m str`. */
-function opList(c: Ctx, pred: (o: OpPlan) => boolean): string {
-  return c.plan.ops.filter(pred).map((o) => o.key).join(' ');
+/** Patterns per ACL line: HAProxy reads at most 64 words a line (haproxy.md), and lines of one ACL name are ORed. */
+const PATTERNS_PER_LINE = 50;
+
+/**
+ * A named ACL true for the operations `pred` picks, written 50 operations a
+ * line (a spec with more than about 56 operations broke a single line).
+ * Returns false, writing nothing, when no operation is picked.
+ */
+function opAcl(c: Ctx, name: string, pred: (o: OpPlan) => boolean): boolean {
+  const keys = c.plan.ops.filter(pred).map((o) => o.key);
+  for (let i = 0; i < keys.length; i += PATTERNS_PER_LINE) c.line(1, `acl ${name} var(txn.pp_op) -m str ${keys.slice(i, i + PATTERNS_PER_LINE).join(' ')}`);
+  return keys.length > 0;
 }
 
 /** The retried methods as ACL patterns (known methods only). */
@@ -185,16 +195,14 @@ function writeAuth(c: Ctx): void {
   const { plan, line } = c;
   const auth = plan.auth;
   if (!auth) return;
-  const secured = opList(c, (o) => o.secured);
   line(1, '');
   line(1, comment(`Operations that need a credential (${auth.schemeName}, ${auth.kind}).`));
-  if (!secured) return;
-  line(1, `acl pp_secured var(txn.pp_op) -m str ${secured}`);
+  if (!opAcl(c, 'pp_secured', (o) => o.secured)) return;
   if (auth.kind === 'apiKey') {
     // HAProxy reads at most 64 words a line; lines of one ACL name are ORed, so the keys go 50 a line.
     const keys = auth.validKeys.map((k) => ({ raw: k.key, src: inSuite(c.input, places.apiKey(k.consumer)) }));
     if (!keys.length) line(1, 'acl pp_credential_ok always_false');
-    for (let i = 0; i < keys.length; i += 50) line(1, `acl pp_credential_ok ${credentialFetch(c)} -m str ${patternsOf(keys.slice(i, i + 50), str)}`);
+    for (let i = 0; i < keys.length; i += PATTERNS_PER_LINE) line(1, `acl pp_credential_ok ${credentialFetch(c)} -m str ${patternsOf(keys.slice(i, i + PATTERNS_PER_LINE), str)}`);
     line(1, 'http-request deny deny_status 401 if pp_secured !pp_credential_ok');
   } else if (auth.kind === 'basic') {
     line(1, 'http-request auth realm proxyproof if pp_secured !{ http_auth(pp_users) }');
@@ -219,6 +227,10 @@ function writeJwtChecks(c: Ctx, jwt: JwtPlan): void {
   line(1, "http-request set-var(txn.pp_exp) var(txn.pp_bearer),jwt_payload_query('$.exp','int') if pp_secured");
   line(1, 'http-request set-var(txn.pp_now) date() if pp_secured');
   line(1, 'acl pp_jwt_expired var(txn.pp_exp),sub(txn.pp_now) -m int le 0');
+  // A token not yet valid (nbf in the future) is refused too, as nginx's jwt.js does (haproxy.md, finding D).
+  // Kong checks only the claims_to_verify it is given (kong/plugins/jwt/schema.lua: exp, nbf); it is rendered with exp.
+  line(1, "http-request set-var(txn.pp_nbf) var(txn.pp_bearer),jwt_payload_query('$.nbf','int') if pp_secured");
+  line(1, 'acl pp_jwt_early var(txn.pp_nbf),sub(txn.pp_now) -m int gt 0');
   if (jwt.issuer) {
     line(1, `acl pp_jwt_iss var(txn.pp_bearer),jwt_payload_query('$.iss') -m str ${patternsOf([{ raw: jwt.issuer, src: inSuite(c.input, places.jwt('issuer')) }], str)}`);
   }
@@ -226,6 +238,7 @@ function writeJwtChecks(c: Ctx, jwt: JwtPlan): void {
   line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_alg');
   line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_sig');
   line(1, 'http-request deny deny_status 401 if pp_secured pp_jwt_expired');
+  line(1, 'http-request deny deny_status 401 if pp_secured pp_jwt_early');
   if (jwt.issuer) line(1, 'http-request deny deny_status 401 if pp_secured !pp_jwt_iss');
 }
 
@@ -233,11 +246,9 @@ function writeRateLimit(c: Ctx): void {
   const { plan, line } = c;
   const rl = plan.rateLimit;
   if (!rl) return;
-  const scoped = opList(c, (o) => o.rateLimited);
   line(1, '');
-  if (!scoped) return;
+  if (!opAcl(c, 'pp_rl_scope', (o) => o.rateLimited)) return;
   const key = rl.by === 'consumer' ? credentialFetch(c) : rl.by === 'ip' ? 'src' : 'str(global)';
-  line(1, `acl pp_rl_scope var(txn.pp_op) -m str ${scoped}`);
   line(1, `http-request track-sc0 ${key} table pp_rl if pp_rl_scope`);
   line(
     1,
@@ -257,7 +268,8 @@ function writeFaults(c: Ctx): void {
 /** A fault rule's header matcher as an anonymous ACL; an empty value matches as HAProxy can write it. */
 function faultCondition(c: Ctx, i: number, k: number, h: FaultRule['headers'][number]): string | undefined {
   const at = (field: 'name' | 'exact' | 'prefix' | 'regex'): Source => inSuite(c.input, places.faultHeader(i, k, field));
-  const fetch = `req.hdr(${arg(headerName(h.name, at('name')), at('name'))})`;
+  // req.fhdr: the header's full value (req.hdr would match each comma-separated part, unlike nginx and Envoy).
+  const fetch = `req.fhdr(${arg(headerName(h.name, at('name')), at('name'))})`;
   const one = (raw: string, src: Source, encode: (v: string, s: Source) => string) => patterns([{ raw: inBraces(raw, src), text: encode(raw, src), src }]);
   if (h.exact !== undefined) return h.exact === '' ? `{ ${fetch} -m len 0 }` : `{ ${fetch} -m str ${one(h.exact, at('exact'), str)} }`;
   if (h.prefix !== undefined) return h.prefix === '' ? `{ ${fetch} -m found }` : `{ ${fetch} -m beg ${one(h.prefix, at('prefix'), str)} }`;
@@ -266,9 +278,8 @@ function faultCondition(c: Ctx, i: number, k: number, h: FaultRule['headers'][nu
 }
 
 function writeFault(c: Ctx, f: FaultRule, i: number): void {
-  const ops = opList(c, (o) => o.upstream === f.upstream);
-  if (!ops) return;
-  const conds = [`{ var(txn.pp_op) -m str ${ops} }`];
+  if (!opAcl(c, `pp_fault${i}_ops`, (o) => o.upstream === f.upstream)) return;
+  const conds = [`pp_fault${i}_ops`];
   f.headers.forEach((h, k) => {
     const cond = faultCondition(c, i, k, h);
     if (cond) conds.push(cond);
@@ -298,8 +309,7 @@ function writeRouting(c: Ctx): void {
   const { plan, line } = c;
   line(1, '');
   for (const u of plan.upstreams) {
-    const ops = opList(c, (o) => o.upstream === u.name);
-    if (ops) line(1, `use_backend be_${u.name} if { var(txn.pp_op) -m str ${ops} }`);
+    if (opAcl(c, `pp_to_${u.name}`, (o) => o.upstream === u.name)) line(1, `use_backend be_${u.name} if pp_to_${u.name}`);
   }
   if (plan.upstreams[0]) line(1, `default_backend be_${plan.upstreams[0].name}`);
 }

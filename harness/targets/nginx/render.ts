@@ -46,7 +46,15 @@ function credentialVar(c: Ctx): string {
   }
 }
 
-/** Rate "limit per window" as nginx writes it (r/s or r/m, integers only). */
+/** Why nginx cannot write this rate exactly (its rate is a whole number per second or per minute), or undefined. */
+export function nginxRateProblem(limit: number, windowMs: number): string | undefined {
+  const perSecond = (limit * 1000) / windowMs;
+  const perMinute = (limit * 60_000) / windowMs;
+  if ((Number.isInteger(perSecond) && perSecond >= 1) || (Number.isInteger(perMinute) && perMinute >= 1)) return undefined;
+  return `nginx's limit_req rate is a whole number of requests per second or per minute; ${limit} per ${windowMs} ms is ${perMinute.toFixed(3)} per minute`;
+}
+
+/** Rate "limit per window" as nginx writes it (r/s or r/m, integers only; nginxRateProblem says when it cannot). */
 export function nginxRate(limit: number, windowMs: number): string {
   const perSecond = (limit * 1000) / windowMs;
   if (Number.isInteger(perSecond) && perSecond >= 1) return `${perSecond}r/s`;
@@ -441,7 +449,8 @@ function writeOnceLocation(c: Ctx): void {
 function writeAccessChecks(c: Ctx, indent: number): void {
   const { plan, line } = c;
   const rl = plan.rateLimit;
-  if (rl) line(indent, `limit_req zone=pp_rl burst=${Math.max(0, rl.limit - 1)} nodelay;`);
+  // burst=0 is not a value nginx takes ("invalid burst value"): a limit of 1 has no burst at all.
+  if (rl) line(indent, `limit_req zone=pp_rl${rl.limit > 1 ? ` burst=${rl.limit - 1}` : ''} nodelay;`);
   if (plan.auth?.kind === 'basic') {
     line(indent, 'auth_basic $pp_realm;');
     line(indent, `auth_basic_user_file ${inWorkdir(c, 'htpasswd', true)};`);

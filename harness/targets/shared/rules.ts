@@ -5,7 +5,8 @@ import type { Policies, PolicyName } from '../../model/policies.ts';
 
 /**
  * A proxy whose read timeout is per try and that retries a timed-out try
- * (HAProxy with response-timeout in retry-on, Kong always) has no bound on the
+ * (HAProxy with response-timeout in retry-on; Kong for every method but the
+ * non-idempotent POST, PATCH and LOCK, see docs/targets/kong.md) has no bound on the
  * tries together: they must fit in the request timeout, or the timeout check
  * is notSupported with this reason. `perTry` is what each try gets there.
  */
