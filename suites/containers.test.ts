@@ -123,6 +123,9 @@ describe.skipIf(!engine)('container runtime on a real engine (PROXYPROOF_CONTAIN
     for (const [target, missing] of Object.entries(family)) {
       const present = (await resolveImage(target)).available;
       expect(r.text).toMatch(present ? new RegExp(`${target} +image found: `) : missing);
+      // The validator follows: the proxy's own check inside its image when present, else the schema, saying why.
+      const validator = r.text.slice(r.text.indexOf('config validation')).split('\n').find((l) => l.startsWith(`  ${target} `))!;
+      expect(validator).toMatch(present ? / inside / : new RegExp(`by proxyproof \\(no ${target} binary and no ${target === 'kong' ? 'kong:3\\.x' : 'envoyproxy/envoy:v1\\.3x'} image\\)$`));
     }
   });
 

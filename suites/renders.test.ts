@@ -224,6 +224,41 @@ describe(`configs from the real samples (${real}) validate`, () => {
     expect(doc.upstreams[0].targets.map((t: { target: string }) => t.target)).toEqual(['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9003']);
   });
 
+  it('every Istio and Gateway API sample, imported onto the bookinfo suite, renders an Envoy bootstrap valid by Envoy\'s rules', async () => {
+    const base = await inputFor(path.join(suitesDir, 'bookinfo-reviews.suite.yaml'));
+    const { importAll } = await import('../harness/policy/import.ts');
+    const { InputError } = await import('../harness/model/errors.ts');
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(d, e.name)] : []));
+    const files = [...walk(path.join(real, 'istio')), ...walk(path.join(real, 'gateway-api'))];
+    const versions = new Map(base.suite.upstreams.map((u) => [u.name, new Set(u.versions)]));
+    let rendered = 0;
+    const refused: string[] = [];
+    for (const f of files) {
+      let imported;
+      try {
+        imported = importAll([f], base.suite.upstreams);
+      } catch (e) {
+        // A file that is not Istio or Gateway API at all: a one-line InputError, nothing rendered.
+        expect(e, f).toBeInstanceOf(InputError);
+        refused.push(path.relative(real, f));
+        continue;
+      }
+      const policies = { contract: {}, ...imported.policies };
+      // The samples name their own hosts and subsets; policies that point at an upstream or version the bookinfo suite
+      // lacks are dropped here (the importers' mapping is tested elsewhere), the rest are rendered as imported.
+      const known = (u: string, vs: string[]) => vs.every((v) => versions.get(u)?.has(v));
+      if (policies.canary && !known(policies.canary.upstream, Object.keys(policies.canary.weights))) delete policies.canary;
+      if (policies.fault) policies.fault = { rules: policies.fault.rules.filter((r) => versions.has(r.upstream)) };
+      if (policies.fault?.rules.length === 0) delete policies.fault;
+      const boot = renderEnvoyBootstrap({ ...base, suite: { ...base.suite, policies } });
+      expect(validateEnvoyBootstrap(boot), f).toEqual([]);
+      rendered++;
+    }
+    expect(refused).toEqual(['istio/ratelimit/rate-limit-service.yaml']);
+    expect(rendered).toBe(files.length - 1);
+    expect(rendered).toBeGreaterThanOrEqual(85);
+  });
+
   it('Envoy bootstraps rendered from every bookinfo VirtualService, the fault abort and the EnvoyFilter validate', async () => {
     const base = await inputFor(path.join(suitesDir, 'bookinfo-reviews.suite.yaml'));
     const bi = path.join(real, 'istio', 'bookinfo-networking');

@@ -32,4 +32,15 @@ describe('proxyproof doctor', () => {
     expect(r.text).toMatch(/tried \/nonexistent\/proxyproof.sock \(DOCKER_HOST\): no such socket/);
     expect(r.text).toMatch(/fix: .*scripts\/podman-setup.sh/);
   });
+
+  it('names the validator `proxyproof validate` would use per target: the binary, else the image, else the schema', async () => {
+    const { doctor } = await import('./doctor.ts');
+    const r = await doctor({ DOCKER_HOST: 'unix:///nonexistent/proxyproof.sock', PATH: process.env.PATH });
+    const section = r.text.slice(r.text.indexOf('config validation (proxyproof validate):'));
+    // nginx and HAProxy are installed on every machine the tests run on (make deps); Kong and Envoy are not, and there is no engine to look for their images.
+    expect(section).toMatch(/\n {2}nginx {4}nginx -t \(nginx on PATH\)\n/);
+    expect(section).toMatch(/\n {2}haproxy {2}haproxy -c \(haproxy on PATH\)\n/);
+    expect(section).toMatch(/\n {2}kong {5}Kong 3\.9's declarative-config schema .*\(no kong binary and no container engine\)\n/);
+    expect(section).toMatch(/\n {2}envoy {4}Envoy's xDS protos and their validate rules, by proxyproof \(no envoy binary and no container engine\)\n/);
+  });
 });
