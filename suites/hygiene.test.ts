@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { it } from '../harness/testing/fixtures.ts';
 import { parse, stringify } from 'yaml';
 import { processesMatching } from '../harness/testing/processes.ts';
@@ -31,12 +31,19 @@ function portOpen(port: number): Promise<boolean> {
 
 interface Outcome { code: number | null; signal: NodeJS.Signals | null; ports: number[]; out: string; dir: string }
 
+/**
+ * The runs' own record of live runs: other test files' runs sweep the shared
+ * one at their start, and would take what the SIGKILL test left before its next run looks.
+ */
+const stateDir = mkdtempSync(join(tmpdir(), 'pp-hygiene-state-'));
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
 /** Run the CLI; when `signal` is given, send it once both proxies are ready. */
 function run(suite: string, signal?: NodeJS.Signals, ...more: string[]): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'pp-hygiene-'));
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [cli, 'run', suite, '--report-dir', join(dir, 'reports'), '--seed', '3', ...more], {
-      env: { ...process.env, TMPDIR: dir },
+      env: { ...process.env, TMPDIR: dir, PROXYPROOF_STATE_DIR: stateDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
