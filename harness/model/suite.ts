@@ -3,6 +3,7 @@
 
 import type { Policies } from './policies.ts';
 import type { Threshold } from './load-report.ts';
+import type { Route } from './routes.ts';
 
 export type Credential =
   | { kind: 'apiKey'; key: string }
@@ -58,6 +59,8 @@ export interface Suite {
   consumers: Consumer[];
   targets: TargetSpec[];
   policies: Policies;
+  /** Routes, first match wins: stated under `routes:` or imported; undefined when the suite has none. */
+  routes?: Route[];
   /** Files named by policies.from (absolute), and what importing them could not express. */
   imported?: { from: string[]; notes: ImportNote[] };
   /** The `load:` section: scenarios and thresholds for `proxyproof load`. */

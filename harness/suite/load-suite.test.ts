@@ -177,7 +177,7 @@ describe('malformed suites: one line naming file and line', () => {
   const cases: Array<[string, string, string]> = [
     ['YAML syntax error', edit({ 6: '  alice: { apiKey: alice-key' }), 'line 7: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }'],
     ['duplicate key', edit({ 7: '  alice: { apiKey: other-key }' }), 'line 7: YAML syntax: Map keys must be unique'],
-    ['unknown top-level key', edit({}, ['extras: 1']), "line 17: unknown top-level key 'extras' (expected one of name, spec, upstreams, consumers, targets, policies, load)"],
+    ['unknown top-level key', edit({}, ['extras: 1']), "line 17: unknown top-level key 'extras' (expected one of name, spec, upstreams, consumers, targets, policies, routes, load)"],
     ['unknown nested key', edit({ 14: '  retry: { attempt: 2, on: [502] }' }), "line 14: policies.retry: unknown key 'attempt' (expected one of attempts, on, methods, perTryTimeout)"],
     ['unknown policy', edit({}, ['  cache: {}']), "line 17: policies: unknown key 'cache' (expected one of auth, contract, transform, retry, timeout, canary, fault, rateLimit, from)"],
     ['fault rule with neither abort nor delay', edit({}, ['  fault: { rules: [{ upstream: petstore }] }']), 'line 17: policies.fault.rules[0]: give abort, delay or both'],
@@ -219,7 +219,7 @@ describe('malformed suites: one line naming file and line', () => {
     ['a control character in an API key', edit({ 6: '  alice: { apiKey: "alice\\u0007key" }' }), 'line 6: consumers.alice.apiKey: a value must not hold control characters (found U+0007)'],
     ['a line separator in a basic password', edit({ 7: '  mallory: { basic: { user: m, password: "a\\u2028b" }, valid: false }' }), 'line 7: consumers.mallory.basic.password: a value must not hold control characters (found U+2028)'],
     ['an alias bomb', ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join('\n'), 'line 2: YAML aliases: more than 100 expansions (a guard against alias bombs)'],
-    ['no policy at all', edit({ 12: null, 13: null, 14: null, 15: null, 16: null, 11: 'policies: {}' }), 'line 11: policies: configures no policy, so nothing would be checked: set one of auth, contract, transform, retry, timeout, canary, fault, rateLimit, or import them with policies.from'],
+    ['no policy at all', edit({ 12: null, 13: null, 14: null, 15: null, 16: null, 11: 'policies: {}' }), 'line 11: policies: configures no policy and no route, so nothing would be checked: set one of auth, contract, transform, retry, timeout, canary, fault, rateLimit, add routes, or import them with policies.from'],
     ['a limit too large to burst', edit({ 13: '  rateLimit: { limit: 1e308, window: 1s, by: consumer }' }), 'line 13: policies.rateLimit.limit must be <= 1000000'],
     ['a window past any timer', edit({ 13: '  rateLimit: { limit: 5, window: 99999999999h, by: consumer }' }), 'line 13: policies.rateLimit.window: 99999999999h is longer than 24h'],
     ['canary percentages that do not sum to 100', edit({ 15: '  canary: { upstream: petstore, weights: { v1: 80, v2: 30 }, tolerance: 0.05 }' }), 'line 15: policies.canary.weights: percentages must sum to 100, they sum to 110 (for proportions, use relativeWeights)'],

@@ -16,6 +16,8 @@ import { parseThresholds } from '../load/thresholds.ts';
 import { applyImported, importAll, mergeConsumers } from '../policy/import.ts';
 import type { Consumer, Credential, LoadConfig, LoadScenario, Suite, TargetSpec, UpstreamSpec } from '../model/suite.ts';
 import type { Policies } from '../model/policies.ts';
+import { parseRoutes } from './routes.ts';
+import type { Route } from '../model/routes.ts';
 
 type Path = (string | number)[];
 
@@ -306,21 +308,24 @@ async function parseTargets(p: Parsed): Promise<TargetSpec[]> {
   return targets;
 }
 
+/** What a check's section parser gets for the section at `base`. */
+function sectionContext(p: Parsed, base: Path, consumers: Consumer[], upstreams: UpstreamSpec[]): SectionContext {
+  return {
+    fail: (place, detail, atKey) => p.at([...base, ...place], detail, atKey),
+    duration: (place, value) => duration(p, [...base, ...place], value),
+    file: (place, value) => existingFile(p, [...base, ...place], value),
+    consumers,
+    upstreams,
+  };
+}
+
 /** Each check parses its own section of `policies:` (harness/checks/<name>/policy.ts). */
 async function parsePolicies(p: Parsed, consumers: Consumer[], upstreams: UpstreamSpec[]): Promise<Policies> {
   const raw = obj(p.raw.policies);
   const policies: Record<string, unknown> = {};
   // In the order the suite writes them; `from` is not a check's.
   for (const check of Object.keys(raw).flatMap((k) => checks.filter((c) => c.name === k))) {
-    const base: Path = ['policies', check.name];
-    const ctx: SectionContext = {
-      fail: (place, detail, atKey) => p.at([...base, ...place], detail, atKey),
-      duration: (place, value) => duration(p, [...base, ...place], value),
-      file: (place, value) => existingFile(p, [...base, ...place], value),
-      consumers,
-      upstreams,
-    };
-    policies[check.name] = await check.section.parse(obj(raw[check.name]), ctx);
+    policies[check.name] = await check.section.parse(obj(raw[check.name]), sectionContext(p, ['policies', check.name], consumers, upstreams));
   }
   return policies as Policies;
 }
@@ -356,6 +361,12 @@ async function importPolicies(p: Parsed, own: { policies: Policies; consumers: C
   return { policies: merged, consumers, imported: { from, notes } };
 }
 
+/** The routing check gets the routes; its settings (policies.routing) keep their defaults unless the suite sets them. */
+function withRoutes(p: Parsed, policies: Policies, routes: Route[]): Policies {
+  const settings = policies.routing ?? (checks.find((c) => c.name === 'routing')?.section.parse({}, sectionContext(p, ['policies', 'routing'], [], [])) as Policies['routing']);
+  return settings ? { ...policies, routing: { ...settings, routes } } : policies;
+}
+
 /**
  * Load and check a suite file. Paths in the result are absolute, durations in
  * milliseconds, defaults filled in. Throws InputError(file, 'line N', detail).
@@ -370,9 +381,13 @@ export async function loadSuite(file: string): Promise<Suite> {
   let allConsumers = consumers;
   let imported: Suite['imported'];
   if (Array.isArray(obj(p.raw.policies).from)) ({ policies, consumers: allConsumers, imported } = await importPolicies(p, { policies, consumers, upstreams }));
-  if (!Object.keys(policies).length) p.at(['policies'], `configures no policy, so nothing would be checked: set one of ${checks.map((c) => c.name).join(', ')}, or import them with policies.from`, true);
+  const routes = Array.isArray(p.raw.routes) ? await parseRoutes({ file: p.file, at: p.at, section: (base) => sectionContext(p, base, consumers, upstreams), checks, upstreams }, p.raw.routes) : undefined;
+  if (routes) policies = withRoutes(p, policies, routes);
+  else if (policies.routing) p.at(['policies', 'routing'], 'the suite has no routes to check (add routes:, or import them with policies.from)', true);
+  if (!Object.keys(policies).length && !routes) p.at(['policies'], `configures no policy and no route, so nothing would be checked: set one of ${checks.map((c) => c.name).join(', ')}, add routes, or import them with policies.from`, true);
   const suite: Suite = { file: p.file, dir: p.dir, name: p.raw.name as string, spec, upstreams, consumers: allConsumers, targets, policies };
   if (specOptions) suite.specOptions = specOptions;
+  if (routes) suite.routes = routes;
   if (imported) suite.imported = imported;
   if (p.raw.load !== undefined) suite.load = parseLoad(p.file, obj(p.raw.load), (path, v) => duration(p, path, v), p.at, allConsumers, policies);
   return suite;

@@ -8,6 +8,7 @@
 import base from './suite-schema.base.json' with { type: 'json' };
 import { checks as registry } from '../checks/registry.ts';
 import type { Check } from '../checks/check.ts';
+import { routesSchema } from './routes.ts';
 
 type Json = Record<string, unknown>;
 
@@ -19,6 +20,14 @@ export function suiteSchema(checks: readonly Check[] = registry): Json {
     policies[c.name] = { $ref: `#/definitions/${c.name}` };
   }
   schema.properties.policies.properties = { ...policies, ...schema.properties.policies.properties };
+  // routes sits after policies, in the order a reader meets them.
+  const props = schema.properties as Json;
+  const ordered: Json = {};
+  for (const [k, v] of Object.entries(props)) {
+    ordered[k] = v;
+    if (k === 'policies') ordered.routes = routesSchema(checks);
+  }
+  schema.properties = ordered as typeof schema.properties;
   return schema;
 }
 

@@ -13,6 +13,9 @@ import type { JwtSettings } from '../../checks/auth/policy.ts';
 import type { Endpoint } from '../../model/upstream.ts';
 import type { RenderInput } from '../../model/target.ts';
 import { identifier, NAME, placeKey, VERSION } from './values.ts';
+import type { Route, RoutePolicies } from '../../model/routes.ts';
+import { routeTable, upstreamOf } from '../../routes/table.ts';
+import { generateRequest } from '../../spec/generate-request.ts';
 
 export interface OpPlan {
   op: Operation;
@@ -62,8 +65,28 @@ export interface JwtPlan {
   issuer?: string;
 }
 
+/**
+ * A route as a rendered config carries it: evaluated, in order, for the
+ * requests of the operations in its domain (`ops`); the first whose match
+ * holds sends the request to its own weighted servers with its own policies.
+ * A request of an operation some route governs that no route takes is a 404.
+ */
+export interface RoutePlan {
+  /** Safe identifier for config files: r0, r1, ... */
+  key: string;
+  route: Route;
+  /** Keys (OpPlan.key) of the operations the route applies to. */
+  ops: string[];
+  /** The route's destination: the upstream's replicas of its versions, weighted by the route's weights. */
+  upstream: UpstreamPlan;
+  /** The route's own policies (the suite's top-level ones are the defaults). */
+  policies: RoutePolicies;
+}
+
 export interface Plan {
   ops: OpPlan[];
+  /** In order, first match wins; [] when the suite has no routes. */
+  routes: RoutePlan[];
   upstreams: UpstreamPlan[];
   auth?: AuthPlan;
   rateLimit?: RateLimitPolicy;
@@ -221,12 +244,23 @@ function upstreamPlans(input: RenderInput, cap: number): UpstreamPlan[] {
 }
 
 function upstreamFor(input: RenderInput, op: Operation): string {
-  const ups = input.suite.upstreams;
-  const claimed = ups.find((u) => u.operations?.includes(op.id));
-  if (claimed) return claimed.name;
-  const fallback = ups.find((u) => u.operations === undefined) ?? ups[0];
-  if (!fallback) throw new InputError(input.suite.file, 'upstreams', 'no upstream');
-  return fallback.name;
+  const name = upstreamOf(input.suite, op);
+  if (!name) throw new InputError(input.suite.file, 'upstreams', 'no upstream');
+  return name;
+}
+
+/** Each route's servers: the replicas of its versions, weighted by the route's weights over their replicas. */
+function routePlans(input: RenderInput, ops: OpPlan[], cap: number): RoutePlan[] {
+  const table = routeTable(input.suite, input.spec, (op, rng) => generateRequest(input.spec, op, rng));
+  return table.map(({ route, ops: domain }, i) => {
+    const versions = input.upstreams[route.to.upstream] ?? {};
+    const entries = Object.entries(route.to.weights).flatMap(([version, w]) => (versions[version] ?? []).map((endpoint, replica, all) => ({ version, replica, endpoint, raw: w / all.length })));
+    const weights = integerWeights(entries.map((e) => e.raw), cap);
+    const servers = entries.map((e, k) => ({ version: e.version, replica: e.replica, endpoint: e.endpoint, weight: weights[k] })).filter((x) => x.weight > 0);
+    if (!servers.length) throw new InputError(route.origin.file, route.origin.place, 'no replica with a positive weight to route to');
+    const keys = domain.map((d) => ops.find((o) => o.op === d.op)!.key);
+    return { key: `r${i}`, route, ops: keys, upstream: { name: route.to.upstream, servers }, policies: route.policies };
+  });
 }
 
 export function makePlan(input: RenderInput, weightCap: number, target: string): Plan {
@@ -242,6 +276,7 @@ export function makePlan(input: RenderInput, weightCap: number, target: string):
   }));
   return {
     ops,
+    routes: routePlans(input, ops, weightCap),
     upstreams: upstreamPlans(input, weightCap),
     auth,
     rateLimit: rl,
