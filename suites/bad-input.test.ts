@@ -76,7 +76,7 @@ const cases: Case[] = [
   { name: 'flags: bad --seed', args: () => ['run', join(root, 'suites', 'petstore.suite.yaml'), '--seed', 'abc'], line: /^proxyproof: .*seed/ },
   { name: 'flags: --target the suite does not name', args: () => ['run', join(root, 'suites', 'petstore.suite.yaml'), '--target', 'envoy'], line: /petstore\.suite\.yaml.*envoy/ },
   { name: 'flags: unknown command', args: () => ['launch'], line: /^proxyproof: .*launch/ },
-  { name: 'flags: unknown --check', args: () => ['run', join(root, 'suites', 'petstore.suite.yaml'), '--check', 'timeouts'], line: /^proxyproof: --check timeouts: no such check \(checks: auth, contract, transform, retry, timeout, canary, fault, rateLimit\)$/ },
+  { name: 'flags: unknown --check', args: () => ['run', join(root, 'suites', 'petstore.suite.yaml'), '--check', 'timeouts'], line: /^proxyproof: --check timeouts: no such check \(checks: auth, contract, transform, retry, timeout, canary, routing, fault, rateLimit\)$/ },
 ];
 
 describe('bad input gives exit 2, one line, no stack, nothing written', () => {

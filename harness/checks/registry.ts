@@ -9,10 +9,11 @@ import { transformCheck } from './transform/index.ts';
 import { retryCheck } from './retry/index.ts';
 import { timeoutCheck } from './timeout/index.ts';
 import { canaryCheck } from './canary/index.ts';
+import { routingCheck } from './routing/index.ts';
 import { faultCheck } from './fault/index.ts';
 import { rateLimitCheck } from './rate-limit/index.ts';
 
-export const checks: readonly Check[] = [authCheck, contractCheck, transformCheck, retryCheck, timeoutCheck, canaryCheck, faultCheck, rateLimitCheck] as readonly Check[];
+export const checks: readonly Check[] = [authCheck, contractCheck, transformCheck, retryCheck, timeoutCheck, canaryCheck, routingCheck, faultCheck, rateLimitCheck] as readonly Check[];
 
 export const checkNames: readonly string[] = checks.map((c) => c.name);
 

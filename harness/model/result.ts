@@ -67,7 +67,14 @@ export interface CheckResult extends CheckOutcome {
   target: string;
   runtime: 'process' | 'container';
   check: string;
+  /** Set when the check ran for one route's own policy, with requests that select the route. */
+  route?: string;
   durationMs: number;
+}
+
+/** How reports name a result: the check, and the route it ran for. */
+export function checkLabel(r: Pick<CheckResult, 'check' | 'route'>): string {
+  return r.route === undefined ? r.check : `${r.check} (route ${r.route})`;
 }
 
 export interface TargetRun {

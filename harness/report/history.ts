@@ -4,7 +4,7 @@
 // (NOISE below): small wobbles between runs are not news.
 
 import { readFile } from 'node:fs/promises';
-import type { RunReport, Status } from '../model/result.ts';
+import { checkLabel, type RunReport, type Status } from '../model/result.ts';
 import { readLoad, type LoadRunView } from './load-section.ts';
 
 export type Change = 'newlyFailing' | 'fixed' | 'stillFailing' | 'changed' | 'unchanged' | 'gone';
@@ -114,7 +114,7 @@ export function compareReports(current: RunReport, baseline: unknown, label: str
   if (!base || typeof base !== 'object' || !Array.isArray(base.results)) {
     return { baseline: label, error: 'not a proxyproof report.json (no results list)', rows: [], counts, load: [] };
   }
-  const key = (r: { suite: unknown; target: unknown; runtime: unknown; check: unknown }) => JSON.stringify([str(r.suite), str(r.target), str(r.runtime), str(r.check)]);
+  const key = (r: { suite: unknown; target: unknown; runtime: unknown; check: unknown; route?: unknown }) => JSON.stringify([str(r.suite), str(r.target), str(r.runtime), str(r.check), str(r.route)]);
   const before = new Map<string, Status>();
   for (const r of base.results as unknown[]) {
     if (!r || typeof r !== 'object') continue;
@@ -127,12 +127,12 @@ export function compareReports(current: RunReport, baseline: unknown, label: str
     const k = key(r);
     seen.add(k);
     const b = before.get(k);
-    rows.push({ suite: r.suite, target: r.target, runtime: r.runtime, check: r.check, before: b, after: r.status, change: classify(b, r.status), index, message: r.message });
+    rows.push({ suite: r.suite, target: r.target, runtime: r.runtime, check: checkLabel(r), before: b, after: r.status, change: classify(b, r.status), index, message: r.message });
   });
   for (const [k, b] of before) {
     if (seen.has(k)) continue;
-    const [suite, target, runtime, check] = JSON.parse(k) as string[];
-    rows.push({ suite, target, runtime, check, before: b, change: 'gone' });
+    const [suite, target, runtime, check, route] = JSON.parse(k) as string[];
+    rows.push({ suite, target, runtime, check: checkLabel({ check, route: route || undefined }), before: b, change: 'gone' });
   }
   for (const row of rows) counts[row.change]++;
   return {

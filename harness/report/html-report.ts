@@ -6,7 +6,7 @@
 // for tools.
 
 import { createHash } from 'node:crypto';
-import type { CheckResult, Evidence, Exchange, RunReport, Status, TargetRun } from '../model/result.ts';
+import { checkLabel, type CheckResult, type Evidence, type Exchange, type RunReport, type Status, type TargetRun } from '../model/result.ts';
 import { escapeHtml as h, jsonForScript } from './escape.ts';
 import { CHART_CSS, canaryChart, num, pct, rateLimitChart, resetChartIds, retryChart, short, type CanaryBand, type TimelinePoint } from './charts.ts';
 import { NOISE, type Change, type History } from './history.ts';
@@ -241,7 +241,7 @@ function resultArticle(r: CheckResult, id: string, seed: number, run: { index: n
     (run ? ` · <a href="#t${run.index}">proxy config and log</a>` : '') +
     `</p>`;
   return (
-    `<article id="${id}" class="result r-${r.status}" data-check="${h(r.check)}" data-target="${h(r.target)}" data-status="${h(r.status)}"><h3>${h(r.check)} · ${h(r.suite)} / ${h(r.target)} ${badge(r.status)}</h3>` +
+    `<article id="${id}" class="result r-${r.status}" data-check="${h(r.check)}" data-target="${h(r.target)}" data-status="${h(r.status)}"><h3>${h(checkLabel(r))} · ${h(r.suite)} / ${h(r.target)} ${badge(r.status)}</h3>` +
     `<p class="msg">${h(r.message)}</p>${warn}${meta}${chartsFor(r)}${evBlock}</article>`
   );
 }
@@ -380,7 +380,7 @@ const cellKey = (check: string, suite: string, target: string, runtime: string) 
 function indexPage(report: RunReport): Page {
   const byCell = new Map<string, CheckResult[]>();
   for (const r of report.results) {
-    const k = cellKey(r.check, r.suite, r.target, r.runtime);
+    const k = cellKey(checkLabel(r), r.suite, r.target, r.runtime);
     byCell.set(k, [...(byCell.get(k) ?? []), r]);
   }
   const runOf = new Map<string, { index: number; run: TargetRun }>();
@@ -391,7 +391,8 @@ function indexPage(report: RunReport): Page {
   return {
     report,
     columns: matrixColumns(report),
-    checks: [...new Set(report.results.map((r) => r.check))],
+    // A route-scoped result is a row of its own: `retry (route refunds)`, grouped after the suite-wide check.
+    checks: [...new Set(report.results.map(checkLabel))],
     ids: new Map<CheckResult, string>(report.results.map((r, i) => [r, `r${i}`])),
     byCell,
     runOf,
@@ -462,7 +463,7 @@ function verdictMatrix(page: Page): string {
 }
 
 function matrixRow(page: Page, check: string): string {
-  const inRow = page.report.results.filter((r) => r.check === check);
+  const inRow = page.report.results.filter((r) => checkLabel(r) === check);
   const cls = ['row', inRow.some((r) => r.status === 'failed') ? 'has-failed' : '', inRow.some((r) => r.status !== 'passed') ? 'has-notpassed' : ''].filter(Boolean).join(' ');
   return `<tr class="${cls}"><th>${h(check)}</th>${page.columns.map((c) => matrixCell(page, check, c)).join('')}</tr>`;
 }

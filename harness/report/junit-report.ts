@@ -6,7 +6,7 @@
 // a UTC timestamp without zone or fraction, <properties> first and
 // <system-out>/<system-err> last.
 
-import type { CheckResult, Evidence, RunReport, TargetRun } from '../model/result.ts';
+import { checkLabel, type CheckResult, type Evidence, type RunReport, type TargetRun } from '../model/result.ts';
 import { escapeXml, escapeXmlAttr } from './escape.ts';
 
 const MAX_BODY = 2000;
@@ -42,7 +42,7 @@ export function junitTimestamp(iso: string): string {
 }
 
 function testcase(r: CheckResult): string {
-  const open = `    <testcase name="${escapeXmlAttr(r.check)}" classname="${escapeXmlAttr(`${r.suite}.${r.target}`)}" time="${seconds(r.durationMs)}"`;
+  const open = `    <testcase name="${escapeXmlAttr(checkLabel(r))}" classname="${escapeXmlAttr(`${r.suite}.${r.target}`)}" time="${seconds(r.durationMs)}"`;
   const parts: string[] = [];
   if (r.status === 'failed') {
     parts.push(`      <failure message="${escapeXmlAttr(r.message)}" type="failed">${escapeXml(evidenceSummary(r.evidence))}</failure>`);

@@ -4,12 +4,13 @@
 // exception inside a check is that check's failure, not the run's.
 
 import type { Check, CheckContext } from '../checks/check.ts';
+import type { Feature } from '../model/features.ts';
 import type { CheckOutcome, CheckResult } from '../model/result.ts';
 import type { TargetDriver } from '../targets/target.ts';
 
 /** Why a rendered config of this target cannot carry what the check needs, or undefined. */
-export function notSupportedBecause(check: Check, ctx: CheckContext, driver: TargetDriver): string | undefined {
-  const missing = check.features(ctx.policies, ctx.spec).filter((f) => !driver.features.has(f));
+export function notSupportedBecause(check: Check, ctx: CheckContext, driver: TargetDriver, extra: readonly Feature[] = []): string | undefined {
+  const missing = [...check.features(ctx.policies, ctx.spec), ...extra].filter((f) => !driver.features.has(f));
   if (missing.length) {
     const why = [...new Set(missing.map((f) => driver.unsupportedBecause?.[f]).filter(Boolean))];
     return `${driver.name} cannot express ${missing.join(', ')}${why.length ? `: ${why.join('; ')}` : ''}`;
@@ -18,9 +19,9 @@ export function notSupportedBecause(check: Check, ctx: CheckContext, driver: Tar
   return cannot ? `${driver.name}: ${cannot}` : undefined;
 }
 
-async function outcomeOf(check: Check, ctx: CheckContext, driver: TargetDriver, rendered: boolean): Promise<CheckOutcome> {
+async function outcomeOf(check: Check, ctx: CheckContext, driver: TargetDriver, opts: RunCheckOptions): Promise<CheckOutcome> {
   if (!ctx.policies[check.name]) return { status: 'skipped', message: `the suite sets no ${check.name} policy`, evidence: {} };
-  const why = rendered ? notSupportedBecause(check, ctx, driver) : undefined;
+  const why = opts.rendered ? notSupportedBecause(check, ctx, driver, opts.features) : undefined;
   if (why) return { status: 'notSupported', message: why, evidence: {} };
   try {
     return await check.run(ctx);
@@ -29,8 +30,16 @@ async function outcomeOf(check: Check, ctx: CheckContext, driver: TargetDriver, 
   }
 }
 
-export async function runCheck(check: Check, ctx: CheckContext, driver: TargetDriver, opts: { rendered: boolean; runtime: CheckResult['runtime'] }): Promise<CheckResult> {
+export interface RunCheckOptions {
+  rendered: boolean;
+  runtime: CheckResult['runtime'];
+  /** A route-scoped run: the route, and the feature its policy needs at route scope (route.retry, ...). */
+  route?: string;
+  features?: readonly Feature[];
+}
+
+export async function runCheck(check: Check, ctx: CheckContext, driver: TargetDriver, opts: RunCheckOptions): Promise<CheckResult> {
   const started = Date.now();
-  const outcome = await outcomeOf(check, ctx, driver, opts.rendered);
-  return { suite: ctx.suite.name, target: ctx.target, runtime: opts.runtime, check: check.name, durationMs: Date.now() - started, ...outcome };
+  const outcome = await outcomeOf(check, ctx, driver, opts);
+  return { suite: ctx.suite.name, target: ctx.target, runtime: opts.runtime, check: check.name, ...(opts.route !== undefined ? { route: opts.route } : {}), durationMs: Date.now() - started, ...outcome };
 }

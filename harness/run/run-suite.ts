@@ -7,7 +7,7 @@ import type { Check, CheckContext } from '../checks/check.ts';
 import { checks } from '../checks/registry.ts';
 import { ProxyClient } from '../checks/shared/client.ts';
 import { ExitCode } from '../model/errors.ts';
-import { finishReport, type CheckResult, type RunReport, type TargetRun } from '../model/result.ts';
+import { checkLabel, finishReport, type CheckResult, type RunReport, type TargetRun } from '../model/result.ts';
 import type { ProxyRuntime, StartedProxy } from '../model/runtime.ts';
 import type { TargetSpec } from '../model/suite.ts';
 import { VERSION } from '../model/version.ts';
@@ -16,7 +16,9 @@ import { freePort } from '../runtime/ports.ts';
 import { processRuntime } from '../runtime/process-runtime.ts';
 import { sweepStaleRuns } from '../runtime/run-record.ts';
 import { createWorkdir } from '../runtime/workdirs.ts';
-import { createSpecValidator } from '../spec/validate.ts';
+import { createSpecValidator, type SpecValidator } from '../spec/validate.ts';
+import { generateRequest } from '../spec/generate-request.ts';
+import { routeScopes, type RouteScope } from '../routes/scope.ts';
 import { credentialNamesOf, secretsOf } from '../suite/secrets.ts';
 import { startMockFleet, type MockFleet } from '../upstream/mock-upstream.ts';
 import { forkRng, randomSeed } from '../util/rng.ts';
@@ -67,31 +69,44 @@ function skippedForImage(c: TargetContext, skip: string): CheckResult[] {
   return c.wanted.map((check) => ({ suite: c.l.suite.name, target: c.t.name, runtime: 'container', check: check.name, durationMs: 0, status: 'skipped', message: skip, evidence: {} }));
 }
 
+function contextFor(c: TargetContext, proxy: StartedProxy, client: ProxyClient, validator: SpecValidator, check: Check, scope?: RouteScope): CheckContext {
+  const { l, t, seed } = c;
+  return {
+    suite: l.suite,
+    spec: l.spec,
+    policies: scope?.policies ?? l.suite.policies,
+    target: t.name,
+    proxy,
+    fleet: c.fleet,
+    client: scope ? client.scoped(scope.shape) : client,
+    validator,
+    rng: forkRng(seed, `${l.suite.name}/${t.name}/${check.name}${scope ? `/${scope.route.name}` : ''}`),
+    seed,
+    operations: scope?.operations ?? l.spec.operations,
+    log: c.log,
+    serialBurst: driverOf(t).traits?.serialBurst,
+  };
+}
+
+/** Each wanted check with the suite's policies, then each route's own policies with requests that select the route. */
 async function checkAll(c: TargetContext, proxy: StartedProxy): Promise<CheckResult[]> {
   const { l, t, seed } = c;
   const client = new ProxyClient(proxy.baseUrl, `${seed.toString(36)}-${t.name}`);
   const validator = createSpecValidator(l.spec);
   const results: CheckResult[] = [];
+  const opts = { rendered: !t.config, runtime: c.runtime };
+  const record = (r: CheckResult) => {
+    c.log(`${l.suite.name}/${t.name}/${checkLabel(r)}: ${r.status} — ${r.message}`);
+    results.push(r);
+  };
   try {
-    for (const check of c.wanted) {
-      const ctx: CheckContext = {
-        suite: l.suite,
-        spec: l.spec,
-        policies: l.suite.policies,
-        target: t.name,
-        proxy,
-        fleet: c.fleet,
-        client,
-        validator,
-        rng: forkRng(seed, `${l.suite.name}/${t.name}/${check.name}`),
-        seed,
-        operations: l.spec.operations,
-        log: c.log,
-        serialBurst: driverOf(t).traits?.serialBurst,
-      };
-      const r = await runCheck(check, ctx, driverOf(t), { rendered: !t.config, runtime: c.runtime });
-      c.log(`${l.suite.name}/${t.name}/${check.name}: ${r.status} — ${r.message}`);
-      results.push(r);
+    for (const check of c.wanted) record(await runCheck(check, contextFor(c, proxy, client, validator, check), driverOf(t), opts));
+    const scopes = routeScopes(l.suite, l.spec, (op, rng) => generateRequest(l.spec, op, rng), forkRng(seed, `${l.suite.name}/routes`));
+    for (const scope of scopes) {
+      const check = c.wanted.find((k) => k.name === scope.policy);
+      if (!check) continue;
+      const ctx = contextFor(c, proxy, client, validator, check, scope);
+      record(await runCheck(check, ctx, driverOf(t), { ...opts, route: scope.route.name, features: [`route.${scope.policy}`] }));
     }
   } finally {
     await client.close();

@@ -179,7 +179,7 @@ describe('malformed suites: one line naming file and line', () => {
     ['duplicate key', edit({ 7: '  alice: { apiKey: other-key }' }), 'line 7: YAML syntax: Map keys must be unique'],
     ['unknown top-level key', edit({}, ['extras: 1']), "line 17: unknown top-level key 'extras' (expected one of name, spec, upstreams, consumers, targets, policies, routes, load)"],
     ['unknown nested key', edit({ 14: '  retry: { attempt: 2, on: [502] }' }), "line 14: policies.retry: unknown key 'attempt' (expected one of attempts, on, methods, perTryTimeout)"],
-    ['unknown policy', edit({}, ['  cache: {}']), "line 17: policies: unknown key 'cache' (expected one of auth, contract, transform, retry, timeout, canary, fault, rateLimit, from)"],
+    ['unknown policy', edit({}, ['  cache: {}']), "line 17: policies: unknown key 'cache' (expected one of auth, contract, transform, retry, timeout, canary, routing, fault, rateLimit, from)"],
     ['fault rule with neither abort nor delay', edit({}, ['  fault: { rules: [{ upstream: petstore }] }']), 'line 17: policies.fault.rules[0]: give abort, delay or both'],
     ['fault delay over 30 s', edit({}, ['  fault: { rules: [{ upstream: petstore, delay: { fixedDelay: 45s } }] }']), 'line 17: policies.fault.rules[0].delay.fixedDelay: 45s is over 30s'],
     ['timeout out of range', edit({}, ['  timeout: { request: 45s }']), 'line 17: policies.timeout.request: 45s is outside 100ms..30s'],

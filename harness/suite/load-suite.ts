@@ -384,7 +384,7 @@ export async function loadSuite(file: string): Promise<Suite> {
   const routes = Array.isArray(p.raw.routes) ? await parseRoutes({ file: p.file, at: p.at, section: (base) => sectionContext(p, base, consumers, upstreams), checks, upstreams }, p.raw.routes) : undefined;
   if (routes) policies = withRoutes(p, policies, routes);
   else if (policies.routing) p.at(['policies', 'routing'], 'the suite has no routes to check (add routes:, or import them with policies.from)', true);
-  if (!Object.keys(policies).length && !routes) p.at(['policies'], `configures no policy and no route, so nothing would be checked: set one of ${checks.map((c) => c.name).join(', ')}, add routes, or import them with policies.from`, true);
+  if (!Object.keys(policies).length && !routes) p.at(['policies'], `configures no policy and no route, so nothing would be checked: set one of ${checks.filter((c) => c.name !== 'routing').map((c) => c.name).join(', ')}, add routes, or import them with policies.from`, true);
   const suite: Suite = { file: p.file, dir: p.dir, name: p.raw.name as string, spec, upstreams, consumers: allConsumers, targets, policies };
   if (specOptions) suite.specOptions = specOptions;
   if (routes) suite.routes = routes;

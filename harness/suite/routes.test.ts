@@ -49,7 +49,10 @@ describe('routes: in a suite', () => {
 `,
     );
     const s = await loadSuite(f);
-    expect(s.policies).toEqual({});
+    // The routing check is the only policy, with its default settings and the routes.
+    expect(Object.keys(s.policies)).toEqual(['routing']);
+    expect(s.policies.routing).toMatchObject({ nearMisses: true, requestsPerCase: 4, maxRequests: 6400 });
+    expect(s.policies.routing!.routes).toBe(s.routes);
     expect(s.routes!.map((r) => r.name)).toEqual(['jason', 'beta', 'default']);
     expect(s.routes![0]).toMatchObject({ matches: [{ headers: [{ name: 'end-user', kind: 'exact', value: 'jason' }], query: [], methods: ['GET'] }], to: { upstream: 'reviews', weights: { v2: 100 }, tolerance: 0.05, alpha: 1e-4 }, policies: {} });
     expect(s.routes![1].matches).toEqual([

@@ -26,19 +26,39 @@ export class ProxyClient {
   readonly #pool: Pool;
   readonly #prefix: string;
   #counter = 0;
+  /** Set on a scoped client: the client whose pool and ids it shares, and how it shapes each request. */
+  #parent?: ProxyClient;
+  #shape?: (req: HttpRequestSpec) => HttpRequestSpec;
 
-  constructor(baseUrl: string, runId: string, connections = 16) {
+  constructor(baseUrl: string, runId: string, connections = 16, scope?: { parent: ProxyClient; shape: (req: HttpRequestSpec) => HttpRequestSpec }) {
     this.baseUrl = baseUrl;
     this.#prefix = `pp-${runId}`;
-    this.#pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 4_000 });
+    if (scope) {
+      this.#parent = scope.parent;
+      this.#shape = scope.shape;
+      this.#pool = scope.parent.#pool;
+    } else {
+      this.#pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 4_000 });
+    }
+  }
+
+  /**
+   * A client on the same connections and request ids whose every request is
+   * first shaped by `shape` (a route's checks: each request made to satisfy
+   * the route's match). Closing it leaves the connections to the parent.
+   */
+  scoped(shape: (req: HttpRequestSpec) => HttpRequestSpec): ProxyClient {
+    return new ProxyClient(this.baseUrl, '', 0, { parent: this, shape });
   }
 
   newId(label = 'r'): string {
+    if (this.#parent) return this.#parent.newId(label);
     this.#counter += 1;
     return `${this.#prefix}-${label}-${this.#counter}`;
   }
 
   async send(req: HttpRequestSpec, opts: SendOptions = {}): Promise<Sent> {
+    if (this.#shape) req = this.#shape(req);
     const id = opts.id ?? this.newId();
     const cred = placeCredential(opts.consumer, opts.scheme);
     let path = req.path;
@@ -70,6 +90,7 @@ export class ProxyClient {
   }
 
   async close(): Promise<void> {
+    if (this.#parent) return;
     await this.#pool.destroy();
   }
 }

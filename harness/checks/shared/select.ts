@@ -4,7 +4,6 @@
 
 import type { Operation } from '../../model/spec.ts';
 import { successResponseOf } from '../../spec/generate-request.ts';
-import type { Suite } from '../../model/suite.ts';
 import type { Policies } from '../../model/policies.ts';
 
 export function inRateLimitScope(policies: Policies, op: Operation): boolean {
@@ -13,12 +12,8 @@ export function inRateLimitScope(policies: Policies, op: Operation): boolean {
   return rl.operations === undefined || rl.operations.includes(op.id);
 }
 
-/** The upstream that serves an operation: the one that lists it, else the first with no list. */
-export function upstreamOf(suite: Suite, op: Operation): string | undefined {
-  const listed = suite.upstreams.find((u) => u.operations?.includes(op.id));
-  if (listed) return listed.name;
-  return suite.upstreams.find((u) => u.operations === undefined)?.name;
-}
+/** The upstream that serves an operation, as rendered configs send it (routes/table.ts). */
+export { upstreamOf } from '../../routes/table.ts';
 
 /** Operations outside the rate limit's scope first, then the rest; GET before others. */
 export function preferUnlimited(policies: Policies, ops: Operation[]): Operation[] {

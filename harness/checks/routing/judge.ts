@@ -1,0 +1,88 @@
+// routing, the verdict (pure). Every request of a case must land where the
+// model says: on one of the expected route's versions of its upstream, or
+// nowhere (404, nothing at an upstream) when no route takes it. Requests a
+// fault aborted or the rate limit refused on purpose are set aside. A split
+// route's shares are judged by the sequential test: a correct config fails
+// with probability at most the route's alpha, so the check's false-alarm rate
+// is at most the sum of its split routes' alphas (Bonferroni); every other
+// case is deterministic.
+//
+// Failure codes:
+//   routing.wrongDestination  a request landed on another upstream or version than its route's
+//   routing.notRouted         a request a route must take reached no upstream (status, no try)
+//   routing.unexpectedRoute   a request no route takes reached an upstream (or was not answered 404)
+//   routing.shareOff          a split route's share is outside its weight ± tolerance
+//   routing.unmeasurable      a split route's request failed or went to another upstream
+
+import type { CheckOutcome, Failure } from '../../model/result.ts';
+import { SERVED_BY_HEADER } from '../../model/upstream.ts';
+import { failedOutcome } from '../check.ts';
+import { failureOf } from '../shared/client.ts';
+import type { Landing, RoutingCase, RoutingRun, SplitRun } from './drive.ts';
+
+const pct = (x: number) => (x * 100).toFixed(1);
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+function where(l: Landing): string {
+  return l.tries ? `${l.upstream} ${l.version}` : `nothing (${l.sent.status || l.sent.error})`;
+}
+
+/** The first landing of a case that is wrong, as a failure. */
+function caseFailure(c: RoutingCase): Failure | undefined {
+  const label = `${c.route}: ${c.what}`;
+  for (const l of c.landings) {
+    if (l.excused) continue;
+    if (c.expect.kind === 'none') {
+      if (l.tries > 0) return failureOf('routing.unexpectedRoute', `${label}: no route takes it, but it reached ${where(l)}`, l.sent, l.tries);
+      if (l.sent.status !== 404) return failureOf('routing.unexpectedRoute', `${label}: no route takes it; expected 404, got ${l.sent.status || l.sent.error}`, l.sent, l.tries);
+      continue;
+    }
+    const { upstream, versions, route } = c.expect;
+    const want = `${upstream} ${versions.join('|')}${route && route !== c.route ? ` (route ${route})` : ''}`;
+    if (l.tries === 0) return failureOf('routing.notRouted', `${label}: expected ${want}, got ${where(l)}`, l.sent, l.tries);
+    if (l.upstream !== upstream || !versions.includes(l.version!)) return failureOf('routing.wrongDestination', `${label}: expected ${want}, reached ${where(l)}`, l.sent, l.tries);
+  }
+  return undefined;
+}
+
+function splitFailure(s: SplitRun): Failure | undefined {
+  if (s.bad) {
+    const { sent, tries, after } = s.bad;
+    return failureOf('routing.unmeasurable', `${s.route}: ${s.op} answered ${sent.status || sent.error}${tries ? ` from ${sent.responseHeaders[SERVED_BY_HEADER] ?? 'an upstream'}` : ''} after ${after} requests of the split`, sent, tries);
+  }
+  const l = s.look!;
+  if (l.decision !== 'fail') return undefined;
+  const tol = s.test.tolerance;
+  const off = l.bands.find((b) => b.high < b.expected - tol || b.low > b.expected + tol)!;
+  return { code: 'routing.shareOff', message: `${s.route}: ${off.version} got ${pct(off.observed)}% (interval ${pct(off.low)}–${pct(off.high)}%), expected ${pct(off.expected)}% ± ${tol * 100}% after ${l.n} requests` };
+}
+
+function splitData(s: SplitRun) {
+  return {
+    route: s.route,
+    operation: s.op,
+    requests: s.look?.n ?? 0,
+    looks: s.trail,
+    bands: (s.look?.bands ?? []).map((b) => ({ version: b.version, expected: round(b.expected), observed: round(b.observed), count: b.count, interval: [round(b.low), round(b.high)] })),
+  };
+}
+
+export function judgeRouting(run: RoutingRun): CheckOutcome {
+  const counted = run.cases.reduce((n, c) => n + c.landings.filter((l) => !l.excused).length, 0);
+  const splitRequests = run.splits.reduce((n, s) => n + (s.look?.n ?? s.bad?.after ?? 0), 0);
+  const alpha = run.splits.reduce((a, s) => a + s.test.alpha, 0);
+  const method = `every request of a case lands where the first matching route sends it; split routes by group-sequential Wilson intervals (false-alarm rate <= ${alpha} over ${run.splits.length} split route(s), Bonferroni)`;
+  const data = {
+    method,
+    cases: run.cases.map((c) => ({ route: c.route, kind: c.kind, what: c.what, expect: c.expect, requests: c.landings.length, excused: c.landings.filter((l) => l.excused).length, landed: [...new Set(c.landings.map(where))] })),
+    splits: run.splits.map(splitData),
+    skipped: run.skipped,
+  };
+  const failures = [...run.splits.map(splitFailure), ...run.cases.map(caseFailure)].filter((f): f is Failure => f !== undefined);
+  if (failures.length) return failedOutcome('routes not honoured', failures, { data });
+  const routes = new Set(run.cases.map((c) => c.route)).size;
+  const kinds = (k: RoutingCase['kind']) => run.cases.filter((c) => c.kind === k).length;
+  const warnings = run.splits.filter((s) => s.look && s.look.decision === 'pass' && !s.look.bands.every((b) => b.low >= b.expected - s.test.tolerance && b.high <= b.expected + s.test.tolerance)).map((s) => `${s.route}: split inconclusive at ${s.look!.n} requests: no significant deviation, but the interval does not yet fit the tolerance band`);
+  const message = `${routes} route(s): ${kinds('takes')} matching, ${kinds('nearMiss')} near-miss and ${kinds('order')} first-match case(s) landed right (${counted} requests)${run.splits.length ? `; ${run.splits.length} split(s) within tolerance (${splitRequests} requests)` : ''}`;
+  return { status: 'passed', message, evidence: { data }, ...(warnings.length ? { warnings } : {}) };
+}
