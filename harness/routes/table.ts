@@ -12,7 +12,7 @@ import type { HttpRequestSpec, Operation, Spec } from '../model/spec.ts';
 import type { Suite } from '../model/suite.ts';
 import type { Rng } from '../util/rng.ts';
 import { createRng } from '../util/rng.ts';
-import { factsOf, operationsOf } from './requests.ts';
+import { factsOf, operationsOf, satisfying } from './requests.ts';
 
 /** The upstream an operation goes to without routes: the one that claims it, else the first that claims none. */
 export function upstreamOf(suite: Pick<Suite, 'upstreams'>, op: Operation): string | undefined {
@@ -23,7 +23,7 @@ export function upstreamOf(suite: Pick<Suite, 'upstreams'>, op: Operation): stri
 export interface RouteEntry {
   route: Route;
   /** The operations the route applies to, each with a request that satisfies the route. */
-  ops: Array<{ op: Operation; match: number; request: HttpRequestSpec }>;
+  ops: Array<{ op: Operation; match: number; request: HttpRequestSpec; shadowed?: true }>;
 }
 
 /** The upstream a route's hosts name (by service name: reviews, reviews.prod, reviews.prod.svc.cluster.local), if the suite has it. */
@@ -38,11 +38,39 @@ export function hostUpstream(suite: Pick<Suite, 'upstreams'>, route: Route): str
 }
 
 export function routeTable(suite: Pick<Suite, 'upstreams' | 'routes'>, spec: Spec, generate: (op: Operation, rng: Rng) => HttpRequestSpec, rng: Rng = createRng(0)): RouteEntry[] {
-  return (suite.routes ?? []).map((route) => {
+  const table = (suite.routes ?? []).map((route) => {
     const host = hostUpstream(suite, route);
     const candidates = host ? spec.operations.filter((op) => upstreamOf(suite, op) === host) : spec.operations;
     return { route, ops: operationsOf(route, candidates, (op) => generate(op, rng), rng) };
   });
+  for (const e of table) for (const o of e.ops) unshadow(table, suite, spec, e.route, o, generate, rng);
+  return table;
+}
+
+/** Fresh requests tried for an operation before a route is called shadowed on it. */
+const UNSHADOW_TRIES = 32;
+
+/**
+ * The request kept for a route's operation must be one the route itself
+ * takes: a request that satisfies a default route but also an earlier
+ * route's prefix (/reviews/16 under /reviews/1) goes to the earlier one.
+ * Fresh requests are tried; when none is the route's, it is shadowed there.
+ */
+function unshadow(table: RouteEntry[], suite: Pick<Suite, 'upstreams'>, spec: Spec, route: Route, o: RouteEntry['ops'][number], generate: (op: Operation, rng: Rng) => HttpRequestSpec, rng: Rng): void {
+  const takes = (req: HttpRequestSpec) => {
+    const where = expectedFor(table, suite, spec, req);
+    return where.kind === 'route' && where.route === route;
+  };
+  if (takes(o.request)) return;
+  const m = route.matches[o.match] ?? { headers: [], query: [] };
+  for (let i = 0; i < UNSHADOW_TRIES; i++) {
+    const request = satisfying(route, m, o.op, generate(o.op, rng), rng);
+    if (request && takes(request)) {
+      o.request = request;
+      return;
+    }
+  }
+  o.shadowed = true;
 }
 
 export type Expected = { kind: 'route'; route: Route } | { kind: 'none' } | { kind: 'default'; upstream: string | undefined };

@@ -20,7 +20,7 @@ import { driveShares, type ShareRun } from '../shared/shares.ts';
 import type { RoutingPolicy } from './policy.ts';
 
 /** Where a request must land: one of these versions of the upstream, or nowhere (404). */
-export type Expect = { kind: 'versions'; route?: string; upstream: string; versions: string[] } | { kind: 'none' };
+export type Expect = { kind: 'versions'; route?: string; upstream: string; versions: string[]; orNotFound?: boolean } | { kind: 'none' };
 
 export interface Landing {
   sent: Sent;
@@ -39,6 +39,13 @@ export interface RoutingCase {
   what: string;
   expect: Expect;
   landings: Landing[];
+  /**
+   * A near miss whose route splits over versions the missed route also sends
+   * to (jason to v2; others 80/20 over v1 and v2): one landing on v2 shows
+   * nothing, so n requests are sent, and all n on the missed route's versions
+   * fails; a correct config does that with probability share^n <= alpha.
+   */
+  overlap?: { versions: string[]; share: number; alpha: number };
 }
 
 export interface SplitRun extends ShareRun {
@@ -57,7 +64,7 @@ export interface RoutingRun {
 /** Operations a route is driven on, at most `max`: GET first, out of the rate limit's scope first. */
 function driven(ctx: CheckContext, e: RouteEntry, max: number): RouteEntry['ops'] {
   const score = (op: Operation) => (inRateLimitScope(ctx.policies, op) ? 2 : 0) + (op.method === 'GET' ? 0 : 1);
-  return [...e.ops].sort((a, b) => score(a.op) - score(b.op)).slice(0, max);
+  return e.ops.filter((o) => !o.shadowed).sort((a, b) => score(a.op) - score(b.op)).slice(0, max);
 }
 
 /** The abort statuses a request to this route may get from a fault on purpose (route-scoped or the suite's for its upstream). */
@@ -121,6 +128,8 @@ class Driver {
     const { route } = e;
     if (hidden(route)) return void this.run.skipped.push(`${route.name}: every request is aborted by its fault, so where it sends cannot be seen (the fault check checks the abort)`);
     const ops = driven(this.ctx, e, 4);
+    for (const o of e.ops.filter((x) => x.shadowed)) this.run.skipped.push(`${route.name}: on ${o.op.id}, every request tried was taken by an earlier route`);
+    if (!ops.length) this.run.skipped.push(`${route.name}: no request of the spec reaches it (earlier routes take them all)`);
     const versions = routeVersions(route);
     const expect: Expect = { kind: 'versions', route: route.name, upstream: route.to.upstream, versions };
     if (versions.length > 1 && ops[0]) await this.split(route, ops[0]);
@@ -147,9 +156,24 @@ class Driver {
           this.run.skipped.push(`${e.route.name}: ${what}: ${where.kind === 'default' && !where.upstream ? 'a request for no operation of the spec; rendered configs answer 404 there' : 'governed by no route'}`);
           continue;
         }
+        // A request for no operation of the spec (a path in another case, a
+        // method the path lacks) may be refused with 404 by a config that
+        // serves only the spec's operations; if it reaches an upstream, it
+        // must be where the routes send it.
+        if (expect.kind === 'versions' && !operationFor(this.ctx.spec, factsOf(miss.request))) expect.orNotFound = true;
         const target = this.byName(where.kind === 'route' ? where.route.name : undefined);
         if (target && hidden(target)) continue;
-        await this.send({ route: e.route.name, kind: 'nearMiss', what, expect }, miss.request, target, this.policy.requestsPerCase);
+        const overlap = target && overlapOf(e.route, target);
+        if (overlap === 'same') {
+          this.run.skipped.push(`${e.route.name}: ${what}: route ${target!.name}, which takes it, sends to the same versions, so where it lands cannot show the match`);
+          continue;
+        }
+        const n = overlap ? Math.ceil(Math.log(overlap.alpha) / Math.log(overlap.share)) : this.policy.requestsPerCase;
+        if (n > OVERLAP_MAX) {
+          this.run.skipped.push(`${e.route.name}: ${what}: route ${target!.name} sends ${pct(overlap!.share)}% to ${overlap!.versions.join(', ')} as well; telling them apart at alpha ${overlap!.alpha} would take ${n} requests (most ${OVERLAP_MAX})`);
+          continue;
+        }
+        await this.send({ route: e.route.name, kind: 'nearMiss', what, expect, ...(overlap ? { overlap } : {}) }, miss.request, target, Math.max(n, this.policy.requestsPerCase));
       }
     }
   }
@@ -186,6 +210,25 @@ class Driver {
     }
     return undefined;
   }
+}
+
+/** Most requests one overlapping near miss may take. */
+const OVERLAP_MAX = 64;
+const pct = (x: number) => (x * 100).toFixed(1);
+
+/**
+ * How the versions of a missed route overlap the destination of the route
+ * that takes the near miss: none (undefined), all of them ('same'), or some,
+ * with the share the taking route gives them.
+ */
+function overlapOf(missed: Route, taker: Route): 'same' | { versions: string[]; share: number; alpha: number } | undefined {
+  if (missed.to.upstream !== taker.to.upstream) return undefined;
+  const own = new Set(routeVersions(missed));
+  const versions = routeVersions(taker).filter((v) => own.has(v));
+  if (!versions.length) return undefined;
+  const total = Object.values(taker.to.weights).reduce((a, w) => a + w, 0);
+  const share = versions.reduce((a, v) => a + taker.to.weights[v], 0) / total;
+  return share >= 1 ? 'same' : { versions, share, alpha: taker.to.alpha };
 }
 
 function sameDestination(a: Route, b: Route): boolean {

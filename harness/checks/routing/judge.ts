@@ -4,12 +4,15 @@
 // fault aborted or the rate limit refused on purpose are set aside. A split
 // route's shares are judged by the sequential test: a correct config fails
 // with probability at most the route's alpha, so the check's false-alarm rate
-// is at most the sum of its split routes' alphas (Bonferroni); every other
-// case is deterministic.
+// is at most the sum of its split routes' alphas (Bonferroni). A near miss
+// whose route splits over the versions of the route it missed is judged by
+// its landings all being on those versions (probability share^n <= alpha on a
+// correct config, alphas added the same way); every other case is deterministic.
 //
 // Failure codes:
 //   routing.wrongDestination  a request landed on another upstream or version than its route's
-//   routing.notRouted         a request a route must take reached no upstream (status, no try)
+//   routing.notRouted         a request a route must take reached no upstream (status, no try);
+//                             a 404 is accepted for a request for no operation of the spec
 //   routing.unexpectedRoute   a request no route takes reached an upstream (or was not answered 404)
 //   routing.shareOff          a split route's share is outside its weight ± tolerance
 //   routing.unmeasurable      a split route's request failed or went to another upstream
@@ -27,9 +30,21 @@ function where(l: Landing): string {
   return l.tries ? `${l.upstream} ${l.version}` : `nothing (${l.sent.status || l.sent.error})`;
 }
 
+/** An overlapping near miss whose every landing is on the missed route's versions. */
+function overlapFailure(c: RoutingCase, label: string): Failure | undefined {
+  const o = c.overlap!;
+  const landed = c.landings.filter((l) => !l.excused);
+  if (!landed.length || !landed.every((l) => l.tries > 0 && o.versions.includes(l.version!))) return undefined;
+  const p = o.share ** landed.length;
+  const last = landed[landed.length - 1];
+  return failureOf('routing.wrongDestination', `${label}: all ${landed.length} requests reached ${o.versions.join('|')}, the versions of route ${c.route}; where it must go they get ${pct(o.share)}%, so a correct config does this with probability ${p.toExponential(1)} (alpha ${o.alpha})`, last.sent, last.tries);
+}
+
 /** The first landing of a case that is wrong, as a failure. */
 function caseFailure(c: RoutingCase): Failure | undefined {
   const label = `${c.route}: ${c.what}`;
+  const overlap = c.overlap && overlapFailure(c, label);
+  if (overlap) return overlap;
   for (const l of c.landings) {
     if (l.excused) continue;
     if (c.expect.kind === 'none') {
@@ -39,6 +54,7 @@ function caseFailure(c: RoutingCase): Failure | undefined {
     }
     const { upstream, versions, route } = c.expect;
     const want = `${upstream} ${versions.join('|')}${route && route !== c.route ? ` (route ${route})` : ''}`;
+    if (l.tries === 0 && c.expect.orNotFound && l.sent.status === 404) continue;
     if (l.tries === 0) return failureOf('routing.notRouted', `${label}: expected ${want}, got ${where(l)}`, l.sent, l.tries);
     if (l.upstream !== upstream || !versions.includes(l.version!)) return failureOf('routing.wrongDestination', `${label}: expected ${want}, reached ${where(l)}`, l.sent, l.tries);
   }
@@ -70,8 +86,9 @@ function splitData(s: SplitRun) {
 export function judgeRouting(run: RoutingRun): CheckOutcome {
   const counted = run.cases.reduce((n, c) => n + c.landings.filter((l) => !l.excused).length, 0);
   const splitRequests = run.splits.reduce((n, s) => n + (s.look?.n ?? s.bad?.after ?? 0), 0);
-  const alpha = run.splits.reduce((a, s) => a + s.test.alpha, 0);
-  const method = `every request of a case lands where the first matching route sends it; split routes by group-sequential Wilson intervals (false-alarm rate <= ${alpha} over ${run.splits.length} split route(s), Bonferroni)`;
+  const overlaps = run.cases.filter((c) => c.overlap);
+  const alpha = run.splits.reduce((a, s) => a + s.test.alpha, 0) + overlaps.reduce((a, c) => a + c.overlap!.alpha, 0);
+  const method = `every request of a case lands where the first matching route sends it; split routes by their sequential share test, near misses into a split that shares versions with the missed route by all-n-landings (false-alarm rate <= ${alpha} over ${run.splits.length} split(s) and ${overlaps.length} overlapping near miss(es), Bonferroni)`;
   const data = {
     method,
     cases: run.cases.map((c) => ({ route: c.route, kind: c.kind, what: c.what, expect: c.expect, requests: c.landings.length, excused: c.landings.filter((l) => l.excused).length, landed: [...new Set(c.landings.map(where))] })),
