@@ -42,8 +42,14 @@ export interface TargetSpec {
 export interface ImportNote {
   source: string;
   resource: string;
+  /**
+   * unexpressed: not checked (the message says why); default: filled in from
+   * the product's defaults; conflict: two sources disagree, one stays; info.
+   */
   kind: 'unexpressed' | 'default' | 'conflict' | 'info';
   message: string;
+  /** The field path inside the resource the note is about (spec.http[1].mirror); '' = the whole resource. */
+  field?: string;
 }
 
 export interface Suite {

@@ -77,13 +77,21 @@ spec:
 `, { file: 'vs.yaml', upstreams: [{ name: 'ratings', versions: ['v1'], replicas: 1 }] });
     expect(vs('{ delay: { exponentialDelay: 1s } }').notes.some((n) => n.kind === 'unexpressed' && /without a fixedDelay/.test(n.message))).toBe(true);
     expect(vs('{ delay: { fixedDelay: 45s } }').notes.some((n) => n.kind === 'unexpressed' && /over the 30 s/.test(n.message))).toBe(true);
-    expect(vs('{ delay: { fixedDelay: 1s } }', 'match: [{ uri: { prefix: /x } }]\n    ').notes.some((n) => n.kind === 'unexpressed' && /fault\.delay under match/.test(n.message))).toBe(true);
+    // Under a path match the delay is the route's own, not a suite-wide rule.
+    const underPath = vs('{ delay: { fixedDelay: 1s } }', 'match: [{ uri: { prefix: /x } }]\n    ');
+    expect(underPath.policies.fault).toBeUndefined();
+    expect(underPath.routes[0].policies.fault?.rules).toEqual([{ upstream: 'ratings', headers: [], delay: { fixedDelayMs: 1000, percent: 100 } }]);
+    expect(underPath.notes.some((n) => n.kind === 'info' && /fault under match uri is checked on its route only/.test(n.message))).toBe(true);
     expect(vs('{ delay: { fixedDelay: 1s, percentage: { value: 25 } } }').policies.fault?.rules[0].delay).toEqual({ fixedDelayMs: 1000, percent: 25 });
   });
 
-  it('jason-v2-v3: header routing is listed as unexpressed; the default route is the canary', () => {
+  it('jason-v2-v3: the header route and the default route are routes; the default route is the suite-wide canary', () => {
     const r = imp(join(bi, 'virtual-service-reviews-jason-v2-v3.yaml'));
-    expect(r.notes.some((n) => n.kind === 'unexpressed' && /routing by match/.test(n.message))).toBe(true);
+    expect(r.routes.map((x) => [x.name, x.matches, x.to.weights])).toEqual([
+      ['reviews.http0', [{ headers: [{ name: 'end-user', kind: 'exact', value: 'jason' }], query: [] }], { v2: 100 }],
+      ['reviews.http1', [], { v3: 100 }],
+    ]);
+    expect(r.notes.some((n) => /routing by match/.test(n.message))).toBe(false);
     expect(r.policies.canary?.weights).toEqual({ v3: 100 });
   });
 
@@ -92,14 +100,16 @@ spec:
     expect(r.policies.canary).toMatchObject({ upstream: 'c', weights: { v1: 75, v2: 25 } });
   });
 
+  const infra = [{ name: 'infra', versions: ['infra-backend-v1', 'infra-backend-v2', 'infra-backend-v3'], replicas: 1 }];
+
   it('Gateway API HTTPRoute retry: attempts 3 on 500; the second rule is a named conflict', () => {
-    const r = imp(join(real, 'gateway-api', 'httproute-retry.yaml'));
+    const r = imp(join(real, 'gateway-api', 'httproute-retry.yaml'), infra);
     expect(r.policies.retry).toEqual({ attempts: 3, on: [500], methods: ALL_METHODS });
     expect(r.notes.some((n) => n.kind === 'conflict')).toBe(true);
   });
 
   it('Gateway API HTTPRoute retry with timeouts.backendRequest: no slow-try expectation (Istio adds no reset to retryOn)', () => {
-    const r = imp(join(real, 'gateway-api', 'httproute-retry-with-timeouts.yaml'));
+    const r = imp(join(real, 'gateway-api', 'httproute-retry-with-timeouts.yaml'), infra);
     expect(r.policies.retry).toEqual({ attempts: 5, on: [500], methods: ALL_METHODS });
     expect(r.notes.some((n) => n.kind === 'unexpressed' && /timeouts\.backendRequest \(Istio's perTryTimeout\) 200 ms is not expected to retry a slow try.*an HTTPRoute cannot add reset/.test(n.message))).toBe(true);
   });
@@ -146,10 +156,11 @@ ${http}`, { file: 'vs.yaml', upstreams: [{ name: 'reviews', versions: ['v1', 'v2
     expect(vs('  - route: [{ destination: { host: reviews } }]\n    timeout: 0s\n').notes.some((n) => n.kind === 'info' && /timeout 0s turns the timeout off/.test(n.message))).toBe(true);
     const m = vs('  - match: [{ headers: { end-user: { exact: jason } } }]\n    route: [{ destination: { host: reviews, subset: v2 } }]\n    timeout: 3s\n  - route: [{ destination: { host: reviews, subset: v1 } }]\n    timeout: 2s\n');
     expect(m.policies.timeout).toEqual({ requestMs: 2000, status: [504], upstream: 'reviews' });
-    expect(m.notes.some((n) => n.kind === 'unexpressed' && /http\[0\]: timeout 3s under match/.test(n.message))).toBe(true);
+    expect(m.notes.some((n) => n.kind === 'info' && /http\[0\]: timeout 3s under match headers is checked on its route only/.test(n.message))).toBe(true);
+    expect(m.routes.map((x) => x.policies.timeout?.requestMs)).toEqual([3000, 2000]);
     const two = vs('  - route: [{ destination: { host: reviews } }]\n    timeout: 2s\n  - route: [{ destination: { host: reviews } }]\n    timeout: 4s\n');
     expect(two.policies.timeout?.requestMs).toBe(2000);
-    expect(two.notes.some((n) => n.kind === 'conflict' && /one timeout per suite; 2000 ms stays/.test(n.message))).toBe(true);
+    expect(two.notes.some((n) => n.kind === 'conflict' && /one suite-wide timeout; 2000 ms stays/.test(n.message))).toBe(true);
   });
 });
 

@@ -1,5 +1,13 @@
 // Istio (and Gateway API) YAML -> proxyproof expectations. Pure: text in,
-// policies and notes out.
+// policies, routes and notes out, with the field paths read (`consumed`):
+// every field of every resource is either consumed into an expectation or
+// named by a note's `field` (harness/policy/field-walk.test.ts walks them).
+//
+// Routes: every http route of a VirtualService and every rule of an HTTPRoute
+// becomes a route (import-istio-routes.ts, import-gateway-api.ts) with its
+// matches, destination versions and its own retry, timeout, fault, transform
+// and rewrite. The suite-wide policies below are the defaults every route
+// inherits, imported as before routes existed:
 //
 // Supported, with Istio's semantics:
 //  - VirtualService (networking.istio.io v1alpha3, v1beta1, v1)
@@ -30,70 +38,30 @@
 //    Envoy disables the filter when filter_enabled is absent and only counts
 //    (does not reject) when filter_enforced is absent: both must be 100%.
 //  - Gateway API HTTPRoute (gateway.networking.k8s.io, as Istio implements it):
-//    backendRefs weights -> canary, rules[].retry {codes, attempts} -> retry.
+//    backendRefs weights -> canary, rules[].retry {codes, attempts} -> retry
+//    (import-gateway-api.ts).
 
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../model/errors.ts';
-import { ALL_METHODS } from '../model/spec.ts';
 import type { FaultRule } from '../checks/fault/policy.ts';
 import type { CanaryPolicy } from '../checks/canary/policy.ts';
 import type { RetryPolicy } from '../checks/retry/policy.ts';
-import { ISTIO_DEFAULT_RETRY } from '../targets/envoy/istio.ts';
-import { arr, emptyResult, num, obj, protoDurationMs, shortHost, str, type ImportContext, type ImportNote, type ImportResult, type Obj } from './types.ts';
+import { IMPORTED_CANARY_TOLERANCE, convertFault, convertRetries, convertTimeout, defaultRetryNotes, istioDefaultRetry, type Noter } from './istio-shared.ts';
+import { vsRouteModel, type VsContext } from './import-istio-routes.ts';
+import { httpRoute, type GatewayHost } from './import-gateway-api.ts';
+import { arr, fieldPath, num, obj, protoDurationMs, Recorder, shortHost, str, type ImportContext, type ImportResult, type Obj } from './types.ts';
 
-/** Default canary tolerance for imported weights (absolute, on each share). */
-export const IMPORTED_CANARY_TOLERANCE = 0.05;
+export { IMPORTED_CANARY_TOLERANCE, ISTIO_1_24_NO_503, retriesTimedOutTry, retryOnStatuses } from './istio-shared.ts';
 
 const ISTIO_GROUPS = /^(networking|security)\.istio\.io\/(v1alpha3|v1beta1|v1)$/;
 const GATEWAY_API = /^gateway\.networking\.k8s\.io\/(v1|v1beta1|v1alpha2)$/;
 
-/**
- * retry_on conditions under which Envoy retries a try that outlived its per-try
- * timeout: a per-try timeout is a local reset (envoy@v1.34.1
- * source/common/router/router.cc onPerTryTimeoutCommon -> maybeRetryReset(LocalReset)),
- * retried only for reset, 5xx or gateway-error (source/common/router/retry_state_impl.cc
- * wouldRetryFromReset; reset-before-request only when nothing was sent, never a timeout).
- */
-const RETRIES_TIMED_OUT_TRY = new Set(['reset', '5xx', 'gateway-error']);
+/** Fields of a resource's metadata that identify it; the rest is Kubernetes bookkeeping. */
+const IDENTITY = ['name', 'namespace'];
 
-/** Does Envoy retry a timed-out try under this retryOn? */
-export function retriesTimedOutTry(retryOn: string): boolean {
-  return retryOn.split(',').some((w) => RETRIES_TIMED_OUT_TRY.has(w.trim()));
-}
-
-/**
- * Istio 1.24 and later leave 503 out of the default retriable status codes:
- * EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY defaults to true (istio@1.26.0
- * pilot/pkg/features/pilot.go, pilot/pkg/networking/core/route/retry/retry.go),
- * and from 1.27 there is no 503 at all (docs/targets/envoy.md §10).
- */
-export const ISTIO_1_24_NO_503 =
-  "Istio's default retriable status code 503 is that of Istio 1.23 and earlier: Istio 1.24 and later leave it out (EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY defaults to true; 1.27+ has no 503 at all), so against those the 503 retry expectation does not hold";
-
-/** Envoy retry_on conditions that are not an HTTP status: retried by transport, not checked by status. */
-const TRANSPORT_RETRY_ON = new Set(['connect-failure', 'refused-stream', 'reset', 'reset-before-request', 'unavailable', 'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'envoy-ratelimited', 'http3-post-connect-failure']);
-
-/** retryOn text -> statuses (the check exercises statuses) and the conditions it cannot exercise. */
-export function retryOnStatuses(retryOn: string, retriable: readonly number[] = []): { statuses: number[]; transport: string[]; unknown: string[] } {
-  const statuses = new Set<number>();
-  const transport: string[] = [];
-  const unknown: string[] = [];
-  const codes = new Set<number>(retriable);
-  const words = retryOn.split(',').map((w) => w.trim()).filter(Boolean);
-  // istiod turns numeric entries into retriable_status_codes and adds retriable-status-codes.
-  for (const w of words) if (/^\d{3}$/.test(w)) codes.add(Number(w));
-  for (const w of words) {
-    if (/^\d{3}$/.test(w)) statuses.add(Number(w));
-    else if (w === '5xx') [500, 501, 502, 503, 504].forEach((s) => statuses.add(s));
-    else if (w === 'gateway-error') [502, 503, 504].forEach((s) => statuses.add(s));
-    else if (w === 'retriable-4xx') statuses.add(409);
-    else if (w === 'retriable-status-codes') codes.forEach((s) => statuses.add(s));
-    else if (TRANSPORT_RETRY_ON.has(w)) transport.push(w);
-    else unknown.push(w);
-  }
-  return { statuses: [...statuses].sort((a, b) => a - b), transport, unknown };
-}
+/** Silent: the route model wrote the notes of a conversion the suite-wide policies repeat. */
+const quiet: Noter = () => {};
 
 interface Subsets {
   /** subset name -> version */
@@ -122,24 +90,64 @@ interface VsRoute {
   matches: Obj[];
   /** The suite's upstream for the host. */
   upstream: string;
+  /** Did the route model make a route of it (and write the notes of its conversions)? */
+  modelled: boolean;
 }
 
-function nameOf(doc: Obj): string {
+export function nameOf(doc: Obj): string {
   return `${str(doc.kind) ?? 'resource'}/${str(obj(doc.metadata).name) ?? '?'}`;
 }
 
-class Importer {
-  readonly result: ImportResult = emptyResult();
+/** Resource kinds of these API groups that carry no per-request expectation, and why. */
+const NOT_IMPORTED: Record<string, string> = {
+  Gateway: "a Gateway's listeners (ports, hostnames, TLS) are the proxy's own setup: proxyproof starts the proxy under test on its own port",
+  ServiceEntry: "registers a host outside the mesh; proxyproof's upstreams are its own mocks",
+  Sidecar: "scopes a sidecar's egress; proxyproof checks one proxy's handling of requests",
+  PeerAuthentication: 'mutual TLS between workloads; the test client speaks plain HTTP to the proxy under test',
+  WorkloadEntry: "registers a workload; proxyproof's upstreams are its own mocks",
+  WorkloadGroup: "registers workloads; proxyproof's upstreams are its own mocks",
+  ProxyConfig: 'proxy bootstrap settings; no per-request expectation',
+  Telemetry: 'metrics, logs and traces; no per-request expectation',
+  WasmPlugin: 'a Wasm extension; proxyproof cannot tell what it does',
+  GatewayClass: 'names the controller of Gateways; no per-request expectation',
+  ReferenceGrant: 'allows references across namespaces; the suite names its upstreams directly',
+  GRPCRoute: 'gRPC routing; the test client speaks HTTP/1.1',
+  TCPRoute: 'TCP routing; proxyproof checks HTTP',
+  TLSRoute: 'TLS passthrough routing; proxyproof checks HTTP',
+  UDPRoute: 'UDP routing; proxyproof checks HTTP',
+  BackendTLSPolicy: 'TLS to the backends; the mocks speak plain HTTP',
+};
+
+class Importer extends Recorder implements GatewayHost {
   private readonly subsets = new Map<string, Subsets>();
   private retryExplicit = false;
-  private retryDefaultFrom: string | undefined;
   private requestAuth: { resource: string; issuer?: string; jwks?: string } | undefined;
   private requiresPrincipal: string | undefined;
 
-  constructor(private readonly ctx: ImportContext) {}
+  constructor(readonly ctx: ImportContext) {
+    super(ctx.file);
+  }
 
-  note(resource: string, kind: ImportNote['kind'], message: string): void {
-    this.result.notes.push({ source: this.ctx.file, resource, kind, message });
+  /** apiVersion, kind and metadata: the identity is read, the rest is bookkeeping. */
+  resource(doc: Obj): void {
+    const res = nameOf(doc);
+    this.use(res, 'apiVersion', 'kind', ...IDENTITY.filter((k) => obj(doc.metadata)[k] !== undefined).map((k) => fieldPath('metadata', k)));
+    for (const k of Object.keys(obj(doc.metadata))) {
+      if (!IDENTITY.includes(k)) this.note(res, 'info', `metadata.${k} is Kubernetes bookkeeping; it does not change how the proxy handles a request`, fieldPath('metadata', k));
+    }
+    // istiod reads this annotation on the VirtualServices it writes for HTTPRoutes (pilot/pkg/model UseGatewaySemantics).
+    const semantics = obj(obj(doc.metadata).annotations)['internal.istio.io/route-semantics'];
+    if (semantics === 'gateway') this.note(res, 'unexpressed', "route-semantics gateway: istiod reads these routes with Gateway API semantics (a rewrite to / removes the prefix, prefixes match whole path elements); they are checked with VirtualService semantics", fieldPath(fieldPath('metadata', 'annotations'), 'internal.istio.io/route-semantics'));
+    for (const k of Object.keys(doc)) {
+      if (k === 'status') this.note(res, 'info', 'status is written by the controller, not configuration', 'status');
+      else if (!['apiVersion', 'kind', 'metadata', 'spec'].includes(k)) this.note(res, 'unexpressed', `${k} has no proxyproof check`, k);
+    }
+  }
+
+  /** A resource of these API groups with no expectation: named whole. */
+  notImported(doc: Obj): void {
+    const kind = str(doc.kind) ?? '';
+    this.note(nameOf(doc), 'unexpressed', `${kind} has no proxyproof expectation${NOT_IMPORTED[kind] ? `: ${NOT_IMPORTED[kind]}` : ''}`, 'spec');
   }
 
   /** The suite's upstream for an Istio host, when the suite is known. */
@@ -159,24 +167,34 @@ class Importer {
     const res = nameOf(doc);
     const spec = obj(doc.spec);
     const host = str(spec.host);
-    if (!host) return this.note(res, 'unexpressed', 'no spec.host');
+    if (!host) return this.note(res, 'unexpressed', 'no spec.host', 'spec');
+    this.use(res, 'spec.host');
     const versions = new Map<string, string>();
-    for (const s of arr(spec.subsets)) {
-      const so = obj(s);
-      const name = str(so.name);
-      if (!name) continue;
-      const labels = obj(so.labels);
-      versions.set(name, str(labels.version) ?? name);
-      const other = Object.keys(labels).filter((k) => k !== 'version');
-      if (other.length) this.note(res, 'info', `subset ${name}: labels ${other.join(', ')} ignored; mock versions are matched by the version label`);
-      if (so.trafficPolicy) this.note(res, 'unexpressed', `subset ${name}: trafficPolicy is not checked`);
-    }
+    for (const [i, s] of arr(spec.subsets).entries()) this.subset(res, obj(s), `spec.subsets[${i}]`, versions);
     this.subsets.set(shortHost(host), { versions });
-    const tp = obj(spec.trafficPolicy);
-    const lb = str(obj(tp.loadBalancer).simple);
-    if (lb) this.note(res, 'info', `loadBalancer ${lb}: the canary check measures shares, not the algorithm`);
-    for (const k of ['connectionPool', 'outlierDetection', 'tls', 'portLevelSettings']) {
-      if (tp[k]) this.note(res, 'unexpressed', `trafficPolicy.${k} has no proxyproof check`);
+    this.trafficPolicy(res, obj(spec.trafficPolicy), 'spec.trafficPolicy');
+    this.rest(res, 'spec', spec, ['host', 'subsets', 'trafficPolicy'], (k) => DR_UNCHECKED[k] ?? 'has no proxyproof check');
+  }
+
+  private subset(res: string, so: Obj, base: string, versions: Map<string, string>): void {
+    const name = str(so.name);
+    if (!name) return this.note(res, 'unexpressed', `${base}: a subset without a name is never referenced`, base);
+    const labels = obj(so.labels);
+    versions.set(name, str(labels.version) ?? name);
+    this.use(res, fieldPath(base, 'name'), ...(labels.version !== undefined ? [fieldPath(fieldPath(base, 'labels'), 'version')] : []));
+    for (const k of Object.keys(labels).filter((k) => k !== 'version')) {
+      this.note(res, 'info', `subset ${name}: label ${k} ignored; mock versions are matched by the version label`, fieldPath(fieldPath(base, 'labels'), k));
+    }
+    if (so.trafficPolicy) this.trafficPolicy(res, obj(so.trafficPolicy), fieldPath(base, 'trafficPolicy'), `subset ${name}: `);
+    this.rest(res, base, so, ['name', 'labels', 'trafficPolicy'], () => 'has no proxyproof check');
+  }
+
+  private trafficPolicy(res: string, tp: Obj, base: string, who = ''): void {
+    const lb = obj(tp.loadBalancer);
+    if (typeof lb.simple === 'string') this.note(res, 'info', `${who}loadBalancer ${lb.simple}: the canary check measures shares, not the algorithm`, fieldPath(base, 'loadBalancer'));
+    else if (tp.loadBalancer !== undefined) this.note(res, 'unexpressed', `${who}loadBalancer (consistent hash or locality) has no proxyproof check: the checks spread requests, they do not pin them`, fieldPath(base, 'loadBalancer'));
+    for (const k of Object.keys(tp)) {
+      if (k !== 'loadBalancer') this.note(res, 'unexpressed', `${who}trafficPolicy.${k} has no proxyproof check${TP_UNCHECKED[k] ? `: ${TP_UNCHECKED[k]}` : ''}`, fieldPath(base, k));
     }
   }
 
@@ -185,139 +203,79 @@ class Importer {
     const spec = obj(doc.spec);
     const hosts = arr(spec.hosts).map(str).filter((h): h is string => !!h);
     const host = hosts[0];
-    if (!host) return this.note(res, 'unexpressed', 'no spec.hosts');
-    if (hosts.length > 1) this.note(res, 'info', `hosts ${hosts.slice(1).join(', ')} share the expectations of ${host}`);
-    if (arr(spec.gateways).length) this.note(res, 'info', `gateways ${arr(spec.gateways).join(', ')}: expectations are checked on the proxy under test`);
-    for (const k of ['tcp', 'tls']) if (arr(spec[k]).length) this.note(res, 'unexpressed', `${k} routes have no proxyproof check`);
-    arr(spec.http).forEach((r, i) => this.vsRoute(res, host, obj(r), i));
+    if (!host) return this.note(res, 'unexpressed', 'no spec.hosts: the VirtualService applies to nothing (or is a delegate, read through its parent)', 'spec');
+    this.use(res, 'spec.hosts');
+    if (hosts.length > 1) this.note(res, 'info', `hosts ${hosts.slice(1).join(', ')} share the expectations of ${host}`, 'spec.hosts');
+    if (spec.gateways !== undefined) this.note(res, 'unexpressed', `gateways ${arr(spec.gateways).join(', ')} select the gateways (or mesh) the routes apply to; the checks run on the one proxy under test, as if it were each of them`, 'spec.gateways');
+    if (spec.exportTo !== undefined) this.note(res, 'unexpressed', 'exportTo limits the namespaces that see the routes; the test client sees them all', 'spec.exportTo');
+    for (const k of ['tcp', 'tls']) if (spec[k] !== undefined) this.note(res, 'unexpressed', `${k} routes have no proxyproof check: proxyproof checks HTTP`, `spec.${k}`);
+    this.rest(res, 'spec', spec, ['hosts', 'gateways', 'exportTo', 'tcp', 'tls', 'http'], () => 'has no proxyproof check');
+    const vs: VsContext = { rec: this, ctx: this.ctx, res, name: str(obj(doc.metadata).name) ?? '?', hosts, versionFor: (h, s) => this.versionFor(h, s), upstreamFor: (h) => this.upstreamFor(h) };
+    arr(spec.http).forEach((r, i) => this.vsRoute(vs, host, obj(r), i));
   }
 
-  private vsRoute(res: string, host: string, r: Obj, i: number): void {
-    const route: VsRoute = { res, host, where: `http[${i}]`, r, matches: arr(r.match).map(obj), upstream: this.upstreamFor(host) };
+  private vsRoute(vs: VsContext, host: string, r: Obj, i: number): void {
+    const before = this.result.routes.length;
+    vsRouteModel(vs, r, i);
+    const modelled = this.result.routes.length > before;
+    const route: VsRoute = { res: vs.res, host, where: `http[${i}]`, r, matches: arr(r.match).map(obj), upstream: this.upstreamFor(host), modelled };
     this.vsCanary(route);
     this.vsRetries(route);
-    if (r.timeout !== undefined) this.vsTimeout(res, host, route.where, r.timeout, route.matches);
-    for (const k of ['mirror', 'mirrorPercentage', 'mirrors', 'rewrite', 'redirect', 'directResponse', 'headers', 'corsPolicy', 'delegate']) {
-      if (r[k] !== undefined) this.note(res, 'unexpressed', `${route.where}: ${k} has no proxyproof check`);
-    }
+    if (r.timeout !== undefined) this.vsTimeout(route, r.timeout);
     if (r.fault !== undefined) this.vsFault(route, obj(r.fault));
   }
 
-  /** Weighted destinations of the default route: the canary. */
-  private vsCanary({ res, host, where, r, matches, upstream }: VsRoute): void {
+  /** Weighted destinations of the default route: the suite-wide canary (as before routes). */
+  private vsCanary({ res, host, r, matches, upstream }: VsRoute): void {
     const dests = arr(r.route).map(obj);
-    if (matches.length === 0 && dests.length > 0) {
-      const weights: Record<string, number> = {};
-      for (const d of dests) {
-        const dest = obj(d.destination);
-        const dhost = str(dest.host) ?? host;
-        if (shortHost(dhost) !== shortHost(host)) {
-          this.note(res, 'unexpressed', `${where}: a destination on another host (${dhost}) is not checked`);
-          continue;
-        }
-        const version = this.versionFor(host, str(dest.subset));
-        // Istio: a lone destination takes 100; with several, an unset weight is 0.
-        const w = num(d.weight) ?? (dests.length === 1 ? 100 : 0);
-        weights[version] = (weights[version] ?? 0) + w;
-      }
-      if (Object.values(weights).some((w) => w > 0)) this.setCanary(res, { upstream, weights, tolerance: IMPORTED_CANARY_TOLERANCE, alpha: 1e-4, maxRequests: 6400 });
-    } else if (matches.length > 0 && !r.fault) {
-      this.note(res, 'unexpressed', `${where}: routing by match (${describeMatches(matches)}) has no proxyproof check`);
+    if (matches.length > 0 || dests.length === 0) return;
+    const weights: Record<string, number> = {};
+    for (const d of dests) {
+      const dest = obj(d.destination);
+      const dhost = str(dest.host) ?? host;
+      // A destination on another host is its route's (checked there), not this canary's.
+      if (shortHost(dhost) !== shortHost(host)) continue;
+      const version = this.versionFor(host, str(dest.subset));
+      // Istio: a lone destination takes 100; with several, an unset weight is 0.
+      const w = num(d.weight) ?? (dests.length === 1 ? 100 : 0);
+      weights[version] = (weights[version] ?? 0) + w;
+    }
+    if (Object.values(weights).some((w) => w > 0)) this.setCanary(res, { upstream, weights, tolerance: IMPORTED_CANARY_TOLERANCE, alpha: 1e-4, maxRequests: 6400 });
+  }
+
+  /** Retries: explicit, or istiod's default; the notes are the route model's unless it made no route. */
+  private vsRetries({ res, where, r, modelled }: VsRoute): void {
+    const note: Noter = modelled ? quiet : (kind, message, field) => this.note(res, kind, message, field);
+    const base = `spec.${where}.retries`;
+    if (r.retries !== undefined) {
+      const policy = convertRetries(obj(r.retries), where, base, note);
+      this.setRetry(res, where, policy ?? undefined, true);
+    } else if (!r.redirect && !r.directResponse) {
+      this.setRetry(res, where, istioDefaultRetry(), false, modelled);
     }
   }
 
-  /** Retries: explicit, or istiod's default. */
-  private vsRetries({ res, where, r }: VsRoute): void {
-    if (r.retries !== undefined) this.vsExplicitRetries(res, where, obj(r.retries));
-    else if (!r.redirect && !r.directResponse) {
-      this.retryDefaultFrom ??= `${res} ${where}`;
-      this.setRetry(res, where, istioDefaultRetry(), false);
-    }
-  }
-
-  private vsExplicitRetries(res: string, where: string, retries: Obj): void {
-    const attempts = num(retries.attempts) ?? 0;
-    if (attempts === 0) {
-      this.note(res, 'info', `${where}: retries.attempts 0 turns retries off`);
-      this.setRetry(res, where, undefined, true);
-      return;
-    }
-    const retryOn = str(retries.retryOn) ?? ISTIO_DEFAULT_RETRY.retryOn;
-    if (!retries.retryOn) {
-      this.note(res, 'default', `${where}: retries.retryOn unset: Istio's default "${ISTIO_DEFAULT_RETRY.retryOn}" with retriable status codes ${ISTIO_DEFAULT_RETRY.retriableStatusCodes.join(', ')}`);
-      this.note(res, 'info', `${where}: ${ISTIO_1_24_NO_503}`);
-    }
-    const parsed = retryOnStatuses(retryOn, retries.retryOn ? [] : ISTIO_DEFAULT_RETRY.retriableStatusCodes);
-    this.retryNotes(res, where, parsed);
-    const policy: RetryPolicy = { attempts, on: parsed.statuses, methods: [...ALL_METHODS] };
-    const perTry = protoDurationMs(retries.perTryTimeout);
-    if (retries.perTryTimeout !== undefined && perTry === undefined) this.note(res, 'unexpressed', `${where}: perTryTimeout ${String(retries.perTryTimeout)} is not a duration`);
-    if (perTry !== undefined) this.perTryTimeout(res, where, retryOn, perTry, policy);
-    if (retries.retryRemoteLocalities !== undefined) this.note(res, 'unexpressed', `${where}: retryRemoteLocalities has no proxyproof check`);
-    this.setRetry(res, where, parsed.statuses.length ? policy : undefined, true);
-    if (!parsed.statuses.length) this.note(res, 'unexpressed', `${where}: retryOn "${retryOn}" names no HTTP status; only status retries are checked`);
-  }
-
-  /**
-   * A per-try timeout joins the expectation only when Envoy retries a timed-out try under `retryOn`;
-   * `field` names it as the resource spells it, `hint` says how to get the retry.
-   */
-  private perTryTimeout(res: string, where: string, retryOn: string, ms: number, policy: RetryPolicy, field = 'perTryTimeout', hint = 'add reset to retryOn to have it retried'): void {
-    if (retriesTimedOutTry(retryOn)) {
-      policy.perTryTimeoutMs = ms;
-      return;
-    }
-    this.note(
-      res,
-      'unexpressed',
-      `${where}: ${field} ${ms} ms is not expected to retry a slow try: retryOn "${retryOn}" has none of reset, 5xx, gateway-error, and Envoy retries a timed-out try (a local reset) only for those (envoy source/common/router/router.cc onPerTryTimeoutCommon, retry_state_impl.cc wouldRetryFromReset); the try ends the request with 504; ${hint}`,
-    );
-  }
-
-  /** fault.abort and fault.delay -> a fault rule, matched by the route's headers (the only match expressible). */
-  private vsFault(route: VsRoute, fault: Obj): void {
-    const { matches, upstream } = route;
+  /** fault.abort and fault.delay -> a suite-wide fault rule when the route's match is headers only (the rule's own match). */
+  private vsFault({ res, where, matches, upstream, modelled }: VsRoute, fault: Obj): void {
     const headerMatch = matches.length === 1 ? headersOf(obj(matches[0].headers)) : undefined;
     const plainMatch = matches.length === 1 && Object.keys(matches[0]).every((k) => k === 'headers');
-    const rule: FaultRule = { upstream, headers: headerMatch ?? [] };
-    const expressible = !(matches.length > 1 || (matches.length === 1 && (!plainMatch || headerMatch === undefined)));
-    const abort = fault.abort === undefined ? undefined : this.faultAbort(route, obj(fault.abort), expressible);
-    if (abort) rule.abort = abort;
-    const delay = fault.delay === undefined ? undefined : this.faultDelay(route, obj(fault.delay), expressible);
-    if (delay) rule.delay = delay;
-    if (rule.abort || rule.delay) {
-      this.result.policies.fault ??= { rules: [] };
-      this.result.policies.fault.rules.push(rule);
+    const expressible = matches.length === 0 || (plainMatch && headerMatch !== undefined);
+    const converted = convertFault(fault, where, `spec.${where}.fault`, modelled ? quiet : (kind, message, field) => this.note(res, kind, message, field));
+    if (!converted.abort && !converted.delay) return;
+    if (!expressible) {
+      this.note(res, 'info', `${where}: the fault under match ${describeMatches(matches)} is checked on its route only (the suite-wide fault rules select by header)`, `spec.${where}.fault`);
+      return;
     }
+    const rule: FaultRule = { upstream, headers: headerMatch ?? [], ...converted };
+    this.result.policies.fault ??= { rules: [] };
+    this.result.policies.fault.rules.push(rule);
   }
 
-  private faultAbort({ res, where, matches }: VsRoute, abort: Obj, expressible: boolean): FaultRule['abort'] {
-    const status = num(abort.httpStatus);
-    if (status === undefined) this.note(res, 'unexpressed', `${where}: fault.abort without httpStatus (grpcStatus or http2Error) is not checked`);
-    else if (!expressible) this.note(res, 'unexpressed', `${where}: fault.abort under match ${describeMatches(matches)}: only a header match is expressible`);
-    else return { status, percent: faultPercent(abort) };
-    return undefined;
-  }
-
-  private faultDelay({ res, where, matches }: VsRoute, delay: Obj, expressible: boolean): FaultRule['delay'] {
-    const fixed = protoDurationMs(delay.fixedDelay);
-    if (fixed === undefined) this.note(res, 'unexpressed', `${where}: fault.delay without a fixedDelay duration (exponentialDelay or none) is not checked`);
-    else if (fixed > 30_000) this.note(res, 'unexpressed', `${where}: fault.delay ${String(delay.fixedDelay)} is over the 30 s the fault check waits`);
-    else if (!expressible) this.note(res, 'unexpressed', `${where}: fault.delay under match ${describeMatches(matches)}: only a header match is expressible`);
-    else return { fixedDelayMs: fixed, percent: faultPercent(delay) };
-    return undefined;
-  }
-
-  private retryNotes(res: string, where: string, parsed: ReturnType<typeof retryOnStatuses>): void {
-    if (parsed.transport.length) this.note(res, 'unexpressed', `${where}: retry on ${parsed.transport.join(', ')} is a transport condition; the retry check exercises HTTP statuses only`);
-    if (parsed.unknown.length) this.note(res, 'unexpressed', `${where}: unknown retryOn ${parsed.unknown.join(', ')}`);
-  }
-
-  private setRetry(res: string, where: string, policy: RetryPolicy | undefined, explicit: boolean): void {
+  setRetry(res: string, where: string, policy: RetryPolicy | undefined, explicit: boolean, quietDefault = false): void {
     const current = this.result.policies.retry;
     if (explicit) {
       if (this.retryExplicit) {
-        if (JSON.stringify(current) !== JSON.stringify(policy)) this.note(res, 'conflict', `${where}: a second, different retry policy; proxyproof checks one retry policy per suite, the first stays`);
+        if (JSON.stringify(current) !== JSON.stringify(policy)) this.note(res, 'conflict', `${where}: a second, different retry policy: the suite-wide retry policy stays the first; each route's own is checked on its route`);
         return;
       }
       this.retryExplicit = true;
@@ -328,42 +286,37 @@ class Importer {
     if (this.retryExplicit) return;
     if (!current && policy) {
       this.result.policies.retry = policy;
-      this.note(res, 'default', `${where}: no retries given: Istio's default retry policy applies (attempts ${ISTIO_DEFAULT_RETRY.attempts}, retryOn "${ISTIO_DEFAULT_RETRY.retryOn}", retriable status codes ${ISTIO_DEFAULT_RETRY.retriableStatusCodes.join(', ')}, every method)`);
-      this.note(res, 'info', `${where}: ${ISTIO_1_24_NO_503}`);
-      this.retryNotes(res, where, retryOnStatuses(ISTIO_DEFAULT_RETRY.retryOn, ISTIO_DEFAULT_RETRY.retriableStatusCodes));
+      if (!quietDefault) defaultRetryNotes(where, `spec.${where}.retries`, (kind, message, field) => this.note(res, kind, message, field));
     }
   }
 
-  /** The route's timeout (all tries together, as Envoy's route timeout): one per suite, on the default route. */
-  private vsTimeout(res: string, host: string, where: string, value: unknown, matches: Obj[]): void {
-    if (typeof value === 'string' && /^0+(\.0+)?(ms|s|m|h)$/.test(value.trim())) {
-      return this.note(res, 'info', `${where}: timeout ${value} turns the timeout off (Istio's default): nothing to check`);
-    }
-    const ms = protoDurationMs(value);
-    if (ms === undefined) return this.note(res, 'unexpressed', `${where}: timeout ${String(value)} is not a duration`);
-    if (matches.length > 0) return this.note(res, 'unexpressed', `${where}: timeout ${String(value)} under match ${describeMatches(matches)}: proxyproof checks one timeout per suite, on the default route`);
-    if (ms < 100 || ms > 30_000) return this.note(res, 'unexpressed', `${where}: timeout ${String(value)} is outside what the timeout check drives (100ms..30s)`);
+  /** The route's timeout (all tries together, as Envoy's route timeout): the suite-wide one comes from the default route. */
+  private vsTimeout({ res, host, where, matches, modelled }: VsRoute, value: unknown): void {
+    const field = `spec.${where}.timeout`;
+    const ms = convertTimeout(value, where, field, modelled ? quiet : (kind, message, f) => this.note(res, kind, message, f));
+    if (ms === undefined) return;
+    if (matches.length > 0) return this.note(res, 'info', `${where}: timeout ${String(value)} under match ${describeMatches(matches)} is checked on its route only; the suite-wide timeout comes from the default route`, field);
     const current = this.result.policies.timeout;
-    if (current && current.requestMs !== ms) return this.note(res, 'conflict', `${where}: timeout ${String(value)}: one timeout per suite; ${current.requestMs} ms stays`);
+    if (current && current.requestMs !== ms) return this.note(res, 'conflict', `${where}: timeout ${String(value)}: one suite-wide timeout; ${current.requestMs} ms stays (each route's own is checked on its route)`, field);
     const upstream = this.upstreamFor(host);
-    if ((this.ctx.upstreams?.length ?? 0) > 1) this.note(res, 'info', `${where}: timeout ${String(value)} of ${upstream}: one timeout per suite, so rendered configs apply it to every upstream; the check drives an operation of ${upstream}`);
+    if ((this.ctx.upstreams?.length ?? 0) > 1) this.note(res, 'info', `${where}: timeout ${String(value)} of ${upstream}: one suite-wide timeout, so rendered configs apply it to every upstream; the check drives an operation of ${upstream}`, field);
     this.result.policies.timeout = { requestMs: ms, status: [504], upstream };
   }
 
-  private setCanary(res: string, canary: CanaryPolicy): void {
+  setCanary(res: string, canary: CanaryPolicy): void {
     const current = this.result.policies.canary;
     const split = (c: CanaryPolicy) => Object.values(c.weights).filter((w) => w > 0).length > 1;
     if (current && !split(current) && split(canary)) {
-      this.note(res, 'unexpressed', `all of ${current.upstream} to ${Object.keys(current.weights).join(', ')} is not checked: one canary per suite, the split of ${canary.upstream} is`);
+      this.note(res, 'info', `all of ${current.upstream} to ${Object.keys(current.weights).join(', ')} is checked on its route; the suite-wide canary is the split of ${canary.upstream}`);
       this.result.policies.canary = canary;
       return;
     }
     if (current && !split(canary)) {
-      this.note(res, 'unexpressed', `all of ${canary.upstream} to ${Object.keys(canary.weights).join(', ')} is not checked: one canary per suite (${current.upstream} is)`);
+      this.note(res, 'info', `all of ${canary.upstream} to ${Object.keys(canary.weights).join(', ')} is checked on its route; the suite-wide canary is ${current.upstream}'s`);
       return;
     }
     if (current) {
-      this.note(res, 'conflict', `weights for ${canary.upstream} ${JSON.stringify(canary.weights)}: proxyproof checks one canary per suite; ${current.upstream} ${JSON.stringify(current.weights)} stays`);
+      this.note(res, 'info', `weights for ${canary.upstream} ${JSON.stringify(canary.weights)} are checked on their route; the suite-wide canary stays ${current.upstream} ${JSON.stringify(current.weights)}`);
       return;
     }
     this.result.policies.canary = canary;
@@ -371,21 +324,23 @@ class Importer {
 
   requestAuthentication(doc: Obj): void {
     const res = nameOf(doc);
-    const rules = arr(obj(doc.spec).jwtRules).map(obj);
-    if (!rules.length) return this.note(res, 'unexpressed', 'no jwtRules');
-    if (rules.length > 1) this.note(res, 'unexpressed', `${rules.length - 1} further jwtRules: only the first issuer is checked`);
+    const spec = obj(doc.spec);
+    const rules = arr(spec.jwtRules).map(obj);
+    this.rest(res, 'spec', spec, ['jwtRules'], (k) => (k === 'selector' || k === 'targetRef' || k === 'targetRefs' ? 'selects the workloads the rule applies to; the checks apply it to the proxy under test' : 'has no proxyproof check'));
+    if (!rules.length) return this.note(res, 'unexpressed', 'no jwtRules', 'spec');
+    if (rules.length > 1) this.note(res, 'unexpressed', `${rules.length - 1} further jwtRules: only the first issuer is checked`, 'spec.jwtRules[1]');
+    for (let i = 2; i < rules.length; i++) this.note(res, 'unexpressed', 'a further jwtRule: only the first issuer is checked', `spec.jwtRules[${i}]`);
     const r = rules[0];
     const issuer = str(r.issuer);
     let jwks: string | undefined;
     const uri = str(r.jwksUri);
-    if (uri && uri.includes('{{')) this.note(res, 'unexpressed', `jwksUri ${uri} is a template placeholder; give the JWKS as a local file`);
+    const at = 'spec.jwtRules[0].jwksUri';
+    if (uri && uri.includes('{{')) this.note(res, 'unexpressed', `jwksUri ${uri} is a template placeholder; give the JWKS as a local file`, at);
     else if (uri && /^file:/.test(uri)) jwks = new URL(uri).pathname;
     else if (uri && !/^[a-z]+:/i.test(uri)) jwks = path.resolve(path.dirname(this.ctx.file), uri);
-    else if (uri) this.note(res, 'unexpressed', `jwksUri ${uri} is fetched by istiod at run time; proxyproof reaches nothing but 127.0.0.1: give the JWKS as a local file (jwksUri: file:///path/jwks.json)`);
-    if (r.jwks !== undefined) this.note(res, 'unexpressed', 'inline jwks: save it to a file and name it with jwksUri: file:///path');
-    for (const k of ['fromHeaders', 'fromCookies', 'fromParams', 'outputPayloadToHeader', 'outputClaimToHeaders', 'forwardOriginalToken', 'audiences', 'timeout', 'spaceDelimitedClaims']) {
-      if (r[k] !== undefined) this.note(res, 'unexpressed', `jwtRules[0].${k} has no proxyproof check`);
-    }
+    else if (uri) this.note(res, 'unexpressed', `jwksUri ${uri} is fetched by istiod at run time; proxyproof reaches nothing but 127.0.0.1: give the JWKS as a local file (jwksUri: file:///path/jwks.json)`, at);
+    if (r.jwks !== undefined) this.note(res, 'unexpressed', 'inline jwks: save it to a file and name it with jwksUri: file:///path', 'spec.jwtRules[0].jwks');
+    this.rest(res, 'spec.jwtRules[0]', r, ['issuer', 'jwksUri', 'jwks'], (k) => `jwtRules[0].${k} has no proxyproof check`);
     this.requestAuth = { resource: res, issuer, jwks };
   }
 
@@ -393,114 +348,124 @@ class Importer {
     const res = nameOf(doc);
     const spec = obj(doc.spec);
     const action = str(spec.action) ?? 'ALLOW';
-    if (action !== 'ALLOW' && action !== 'DENY') return this.note(res, 'unexpressed', `action ${action} has no proxyproof check`);
+    if (action !== 'ALLOW' && action !== 'DENY') return this.note(res, 'unexpressed', `action ${action} has no proxyproof check`, 'spec');
+    this.use(res, 'spec.action');
+    this.rest(res, 'spec', spec, ['action', 'rules'], (k) => (k === 'selector' || k === 'targetRef' || k === 'targetRefs' ? 'selects the workloads the policy applies to; the checks apply it to the proxy under test' : 'has no proxyproof check'));
     for (const [i, rule] of arr(spec.rules).map(obj).entries()) {
-      for (const from of arr(rule.from).map(obj)) {
-        const source = obj(from.source);
-        const principals = arr(source.requestPrincipals).map(str).filter((p): p is string => !!p);
-        const notPrincipals = arr(source.notRequestPrincipals).map(str).filter((p): p is string => !!p);
-        if (action === 'ALLOW' && principals.length) {
-          this.requiresPrincipal ??= principals.join(', ');
-          if (!principals.includes('*')) this.note(res, 'unexpressed', `rules[${i}]: only tokens of ${principals.join(', ')} are allowed; the auth check tells valid from invalid tokens, not one principal from another`);
-        } else if (action === 'DENY' && notPrincipals.includes('*')) {
-          this.requiresPrincipal ??= '*';
-        } else {
-          this.note(res, 'unexpressed', `rules[${i}].from: ${Object.keys(source).join(', ')} has no proxyproof check`);
-        }
-      }
-      if (arr(rule.to).length) this.note(res, 'unexpressed', `rules[${i}].to: operations (methods, paths) narrow the policy; the auth check applies it to every secured operation`);
-      if (arr(rule.when).length) this.note(res, 'unexpressed', `rules[${i}].when has no proxyproof check`);
+      const base = `spec.rules[${i}]`;
+      for (const [j, from] of arr(rule.from).map(obj).entries()) this.authFrom(res, action, obj(from.source), `${base}.from[${j}].source`, i);
+      if (rule.to !== undefined) this.note(res, 'unexpressed', `rules[${i}].to: operations (methods, paths) narrow the policy; the auth check applies it to every secured operation`, `${base}.to`);
+      if (rule.when !== undefined) this.note(res, 'unexpressed', `rules[${i}].when has no proxyproof check`, `${base}.when`);
+      this.rest(res, base, rule, ['from', 'to', 'when'], () => 'has no proxyproof check');
+    }
+  }
+
+  private authFrom(res: string, action: string, source: Obj, base: string, i: number): void {
+    const principals = arr(source.requestPrincipals).map(str).filter((p): p is string => !!p);
+    const notPrincipals = arr(source.notRequestPrincipals).map(str).filter((p): p is string => !!p);
+    if (action === 'ALLOW' && principals.length) {
+      this.requiresPrincipal ??= principals.join(', ');
+      this.use(res, `${base}.requestPrincipals`);
+      if (!principals.includes('*')) this.note(res, 'unexpressed', `rules[${i}]: only tokens of ${principals.join(', ')} are allowed; the auth check tells valid from invalid tokens, not one principal from another`, `${base}.requestPrincipals`);
+      this.rest(res, base, source, ['requestPrincipals'], (k) => `${k} has no proxyproof check`);
+    } else if (action === 'DENY' && notPrincipals.includes('*')) {
+      this.requiresPrincipal ??= '*';
+      this.use(res, `${base}.notRequestPrincipals`);
+      this.rest(res, base, source, ['notRequestPrincipals'], (k) => `${k} has no proxyproof check`);
+    } else {
+      this.note(res, 'unexpressed', `rules[${i}].from: ${Object.keys(source).join(', ')} has no proxyproof check`, base);
     }
   }
 
   envoyFilter(doc: Obj): void {
     const res = nameOf(doc);
+    const spec = obj(doc.spec);
     let found = false;
-    for (const [i, p] of arr(obj(doc.spec).configPatches).map(obj).entries()) {
-      const value = obj(obj(p.patch).value);
-      const applyTo = str(p.applyTo);
-      let cfg: Obj | undefined;
-      if (applyTo === 'HTTP_FILTER' && str(value.name) === 'envoy.filters.http.local_ratelimit') cfg = typedConfig(obj(value.typed_config));
-      else if (applyTo === 'HTTP_ROUTE') {
-        const per = obj(obj(value.typed_per_filter_config)['envoy.filters.http.local_ratelimit']);
-        if (Object.keys(per).length) cfg = typedConfig(per);
-        if (obj(value.route).rate_limits) this.note(res, 'unexpressed', `configPatches[${i}]: route rate_limits descriptors select per-request buckets; only the route's own bucket is checked`);
-      } else {
-        this.note(res, 'unexpressed', `configPatches[${i}]: ${applyTo ?? '?'} patch ${str(value.name) ?? ''} has no proxyproof check`);
+    this.rest(res, 'spec', spec, ['configPatches'], (k) => (k === 'workloadSelector' || k === 'targetRefs' ? 'selects the workloads the patch applies to; the checks apply it to the proxy under test' : 'has no proxyproof check'));
+    for (const [i, p] of arr(spec.configPatches).map(obj).entries()) {
+      const base = `spec.configPatches[${i}]`;
+      const cfg = this.rateLimitConfig(res, p, base, i);
+      if (!cfg) continue;
+      if (!cfg.config.token_bucket) {
+        this.note(res, 'unexpressed', `configPatches[${i}]: a local_ratelimit without a token_bucket limits nothing on its own`, base);
         continue;
       }
-      if (!cfg || !cfg.token_bucket) continue;
       found = true;
-      const tb = obj(cfg.token_bucket);
-      const max = num(tb.max_tokens);
-      const perFill = num(tb.tokens_per_fill) ?? 1;
-      const interval = protoDurationMs(tb.fill_interval);
-      const enabled = percentOf(cfg.filter_enabled);
-      const enforced = percentOf(cfg.filter_enforced);
-      if (enabled !== 100 || enforced !== 100) {
-        this.note(res, 'unexpressed', `configPatches[${i}]: filter_enabled ${enabled ?? 'unset'}% / filter_enforced ${enforced ?? 'unset'}%: Envoy rejects only when both are 100% (unset = off), so no limit is expected`);
-        continue;
-      }
-      if (max === undefined || interval === undefined) {
-        this.note(res, 'unexpressed', `configPatches[${i}]: token_bucket without max_tokens or fill_interval`);
-        continue;
-      }
-      if (perFill !== max) this.note(res, 'info', `configPatches[${i}]: tokens_per_fill ${perFill} < max_tokens ${max}: a burst of ${max}, then ${perFill} per ${interval} ms; checked as ${max} per ${interval} ms`);
-      if (arr(cfg.descriptors).length) this.note(res, 'unexpressed', `configPatches[${i}]: ${arr(cfg.descriptors).length} descriptor bucket(s) (per path or header) have no proxyproof check`);
-      if (this.result.policies.rateLimit) {
-        this.note(res, 'conflict', `configPatches[${i}]: a second bucket; one rate limit per suite, the first stays`);
-        continue;
-      }
-      this.result.policies.rateLimit = { limit: max, windowMs: interval, by: 'global' };
-      this.note(res, 'info', 'Envoy local rate limit answers 429 without Retry-After; per proxy instance (global to this proxy)');
+      this.localRateLimit(res, cfg.config, cfg.at, i);
+      if (p.match !== undefined) this.note(res, 'unexpressed', `configPatches[${i}].match places the patch (context, listener, route); the limit is checked on every route of the proxy under test`, `${base}.match`);
+      this.use(res, `${base}.applyTo`, `${base}.patch.operation`);
+      this.rest(res, `${base}.patch`, obj(p.patch), ['operation', 'value'], () => 'has no proxyproof check');
+      this.rest(res, base, p, ['applyTo', 'patch', 'match'], () => 'has no proxyproof check');
     }
-    if (!found) this.note(res, 'unexpressed', 'no enforced local_ratelimit token bucket found');
+    if (!found) this.note(res, 'unexpressed', 'no enforced local_ratelimit token bucket found', 'spec');
+  }
+
+  /** The local_ratelimit config a patch carries (a filter, or a route's per-filter config), with its field path. */
+  private rateLimitConfig(res: string, p: Obj, base: string, i: number): { config: Obj; at: string } | undefined {
+    const value = obj(obj(p.patch).value);
+    const applyTo = str(p.applyTo);
+    const vbase = `${base}.patch.value`;
+    if (applyTo === 'HTTP_FILTER' && str(value.name) === 'envoy.filters.http.local_ratelimit') {
+      this.use(res, `${vbase}.name`);
+      this.rest(res, vbase, value, ['name', 'typed_config'], () => 'has no proxyproof check');
+      return typedConfig(obj(value.typed_config), `${vbase}.typed_config`, (f) => this.use(res, f));
+    }
+    if (applyTo === 'HTTP_ROUTE') {
+      const per = obj(obj(value.typed_per_filter_config)['envoy.filters.http.local_ratelimit']);
+      if (obj(value.route).rate_limits) this.note(res, 'unexpressed', `configPatches[${i}]: route rate_limits descriptors select per-request buckets; only the route's own bucket is checked`, `${vbase}.route`);
+      this.rest(res, vbase, value, ['typed_per_filter_config', 'route'], () => 'has no proxyproof check');
+      const tpf = obj(value.typed_per_filter_config);
+      this.rest(res, `${vbase}.typed_per_filter_config`, tpf, ['envoy.filters.http.local_ratelimit'], () => 'another filter: no proxyproof check');
+      if (Object.keys(per).length) return typedConfig(per, fieldPath(`${vbase}.typed_per_filter_config`, 'envoy.filters.http.local_ratelimit'), (f) => this.use(res, f));
+      return undefined;
+    }
+    this.note(res, 'unexpressed', `configPatches[${i}]: ${applyTo ?? '?'} patch ${str(value.name) ?? ''} has no proxyproof check`, base);
+    return undefined;
+  }
+
+  private localRateLimit(res: string, cfg: Obj, at: string, i: number): void {
+    const tb = obj(cfg.token_bucket);
+    const max = num(tb.max_tokens);
+    const perFill = num(tb.tokens_per_fill) ?? 1;
+    const interval = protoDurationMs(tb.fill_interval);
+    const enabled = percentOf(cfg.filter_enabled);
+    const enforced = percentOf(cfg.filter_enforced);
+    this.rest(res, at, cfg, ['@type', 'token_bucket', 'filter_enabled', 'filter_enforced', 'descriptors', 'stat_prefix'], (k) => `local_ratelimit ${k} has no proxyproof check`);
+    if (cfg.stat_prefix !== undefined) this.note(res, 'info', 'stat_prefix names Envoy stats only', `${at}.stat_prefix`);
+    if (enabled !== 100 || enforced !== 100) {
+      this.note(res, 'unexpressed', `configPatches[${i}]: filter_enabled ${enabled ?? 'unset'}% / filter_enforced ${enforced ?? 'unset'}%: Envoy rejects only when both are 100% (unset = off), so no limit is expected`, at);
+      return;
+    }
+    if (max === undefined || interval === undefined) {
+      this.note(res, 'unexpressed', `configPatches[${i}]: token_bucket without max_tokens or fill_interval`, at);
+      return;
+    }
+    if (perFill !== max) this.note(res, 'info', `configPatches[${i}]: tokens_per_fill ${perFill} < max_tokens ${max}: a burst of ${max}, then ${perFill} per ${interval} ms; checked as ${max} per ${interval} ms`, `${at}.token_bucket.tokens_per_fill`);
+    if (cfg.descriptors !== undefined) this.note(res, 'unexpressed', `configPatches[${i}]: ${arr(cfg.descriptors).length} descriptor bucket(s) (per path or header) have no proxyproof check`, `${at}.descriptors`);
+    if (this.result.policies.rateLimit) {
+      this.note(res, 'conflict', `configPatches[${i}]: a second bucket; one rate limit per suite, the first stays`, at);
+      return;
+    }
+    this.use(res, `${at}.token_bucket`, `${at}.filter_enabled`, `${at}.filter_enforced`);
+    this.result.policies.rateLimit = { limit: max, windowMs: interval, by: 'global' };
+    this.note(res, 'info', 'Envoy local rate limit answers 429 without Retry-After; per proxy instance (global to this proxy)');
   }
 
   httpRoute(doc: Obj): void {
-    const res = nameOf(doc);
-    for (const [i, rule] of arr(obj(doc.spec).rules).map(obj).entries()) {
-      const where = `rules[${i}]`;
-      const refs = arr(rule.backendRefs).map(obj);
-      if (refs.length > 1 && arr(rule.matches).length <= 1) {
-        const weights: Record<string, number> = {};
-        for (const ref of refs) weights[str(ref.name) ?? '?'] = num(ref.weight) ?? 1;
-        const upstream = this.ctx.upstreams?.[0]?.name ?? str(obj(doc.metadata).name) ?? 'upstream';
-        this.note(res, 'info', `${where}: backendRefs ${Object.keys(weights).join(', ')} are versions of upstream ${upstream}`);
-        this.setCanary(res, { upstream, weights, tolerance: IMPORTED_CANARY_TOLERANCE, alpha: 1e-4, maxRequests: 6400 });
-      }
-      const retry = rule.retry === undefined ? undefined : obj(rule.retry);
-      if (retry) {
-        const attempts = num(retry.attempts) ?? 0;
-        const codes = arr(retry.codes).map(num).filter((c): c is number => c !== undefined);
-        if (!codes.length) {
-          this.note(res, 'unexpressed', `${where}: retry without codes retries implementation-specific conditions; Istio uses its default "${ISTIO_DEFAULT_RETRY.retryOn}"`);
-        } else {
-          const policy: RetryPolicy = { attempts, on: codes, methods: [...ALL_METHODS] };
-          // Istio turns retry into retryOn "connect-failure,refused-stream,unavailable,cancelled,<codes>" and
-          // backendRequest into perTryTimeout (pilot/pkg/config/kube/gateway/conversion.go convertHTTPRoute).
-          const perTry = protoDurationMs(obj(rule.timeouts).backendRequest);
-          if (perTry !== undefined) {
-            const retryOn = `connect-failure,refused-stream,unavailable,cancelled,${codes.join(',')}`;
-            this.perTryTimeout(res, where, retryOn, perTry, policy, "timeouts.backendRequest (Istio's perTryTimeout)", 'an HTTPRoute cannot add reset');
-          }
-          this.setRetry(res, where, policy, true);
-        }
-        if (retry.backoff !== undefined) this.note(res, 'unexpressed', `${where}: retry.backoff has no proxyproof check`);
-      }
-      if (arr(rule.matches).length) this.note(res, 'info', `${where}: matches ${JSON.stringify(rule.matches)} are not checked; the expectations apply to every operation`);
-    }
+    httpRoute(this, doc, nameOf(doc));
   }
 
   finish(): ImportResult {
     const ra = this.requestAuth;
     if (ra) {
+      const at = 'spec.jwtRules[0]';
       if (!this.requiresPrincipal) {
-        this.note(ra.resource, 'unexpressed', 'a RequestAuthentication alone rejects invalid tokens (401) but lets requests without a token through; add an AuthorizationPolicy requiring requestPrincipals for the auth check to apply');
+        this.note(ra.resource, 'unexpressed', 'a RequestAuthentication alone rejects invalid tokens (401) but lets requests without a token through; add an AuthorizationPolicy requiring requestPrincipals for the auth check to apply', at);
       } else if (!ra.jwks) {
-        this.note(ra.resource, 'unexpressed', 'no local JWKS: the auth expectation needs the signing keys');
+        this.note(ra.resource, 'unexpressed', 'no local JWKS: the auth expectation needs the signing keys', at);
       } else {
         this.result.policies.auth = { reject: [401, 403], jwt: { alg: 'RS256', jwks: ra.jwks, ...(ra.issuer ? { issuer: ra.issuer } : {}) } };
+        this.use(ra.resource, `${at}.issuer`, `${at}.jwksUri`);
         this.note(ra.resource, 'info', 'Istio answers 401 for an invalid token and 403 for a missing one under a requiring AuthorizationPolicy');
       }
     } else if (this.requiresPrincipal) {
@@ -510,10 +475,30 @@ class Importer {
   }
 }
 
-function typedConfig(tc: Obj): Obj {
+/** DestinationRule fields outside host, subsets and trafficPolicy, and why they are not checked. */
+const DR_UNCHECKED: Record<string, string> = {
+  exportTo: 'limits the namespaces that see the rule; the test client sees them all',
+  workloadSelector: 'selects the workloads the rule applies to; the checks apply it to the proxy under test',
+};
+
+/** trafficPolicy parts, and why they are not checked. */
+const TP_UNCHECKED: Record<string, string> = {
+  connectionPool: 'connection limits and idle timeouts need load the functional checks do not send',
+  outlierDetection: 'ejecting failing replicas needs the mocks to fail by replica, which they do not',
+  tls: 'the mocks speak plain HTTP',
+  portLevelSettings: 'the suite has one port per upstream',
+  tunnel: 'the mocks are reached directly',
+  proxyProtocol: 'the mocks do not read the PROXY protocol',
+  retryBudget: 'a budget across requests needs concurrent failing load',
+};
+
+function typedConfig(tc: Obj, at: string, use: (field: string) => void): { config: Obj; at: string } {
   // udpa.type.v1.TypedStruct / xds.type.v3.TypedStruct wrap the config in `value`.
   const type = str(tc['@type']) ?? '';
-  return /TypedStruct$/.test(type) ? obj(tc.value) : tc;
+  use(fieldPath(at, '@type'));
+  if (!/TypedStruct$/.test(type)) return { config: tc, at };
+  use(fieldPath(at, 'type_url'));
+  return { config: obj(tc.value), at: fieldPath(at, 'value') };
 }
 
 function percentOf(v: unknown): number | undefined {
@@ -537,17 +522,8 @@ function headersOf(h: Obj): FaultRule['headers'] | undefined {
   return out;
 }
 
-/** Istio: a fault without a percentage applies to every matching request. */
-function faultPercent(f: Obj): number {
-  return f.percentage === undefined ? 100 : (num(obj(f.percentage).value) ?? 0);
-}
-
 function describeMatches(matches: Obj[]): string {
   return matches.map((m) => Object.keys(m).join('+')).join(' | ');
-}
-
-function istioDefaultRetry(): RetryPolicy {
-  return { attempts: ISTIO_DEFAULT_RETRY.attempts, on: [...ISTIO_DEFAULT_RETRY.retriableStatusCodes], methods: [...ALL_METHODS] };
 }
 
 /** Is this YAML text Istio or Gateway API resources? */
@@ -569,9 +545,10 @@ export function importIstioDocs(docs: Obj[], ctx: ImportContext): ImportResult {
     const api = str(doc.apiVersion) ?? '';
     const kind = str(doc.kind) ?? '';
     if (!ISTIO_GROUPS.test(api) && !GATEWAY_API.test(api)) {
-      imp.note(nameOf(doc), 'unexpressed', `apiVersion ${api || 'unset'} is not an Istio or Gateway API version proxyproof reads`);
+      imp.note(nameOf(doc), 'unexpressed', `apiVersion ${api || 'unset'} is not an Istio or Gateway API version proxyproof reads`, '');
       continue;
     }
+    imp.resource(doc);
     switch (kind) {
       case 'VirtualService':
         imp.virtualService(doc);
@@ -592,7 +569,7 @@ export function importIstioDocs(docs: Obj[], ctx: ImportContext): ImportResult {
         imp.httpRoute(doc);
         break;
       default:
-        imp.note(nameOf(doc), 'unexpressed', `${kind} has no proxyproof expectation`);
+        imp.notImported(doc);
     }
   }
   return imp.finish();

@@ -54,9 +54,11 @@ export function importAll(files: string[], upstreams: UpstreamSpec[]): ImportRes
 }
 
 export function mergeResults(results: ImportResult[]): ImportResult {
-  const out: ImportResult = { policies: {}, consumers: [], notes: [] };
+  const out: ImportResult = { policies: {}, consumers: [], notes: [], routes: [], consumed: [] };
   for (const r of results) {
     out.notes.push(...r.notes);
+    out.routes.push(...r.routes);
+    out.consumed.push(...r.consumed);
     for (const key of Object.keys(r.policies) as Array<keyof Policies>) {
       if (out.policies[key] === undefined) (out.policies as Record<string, unknown>)[key] = r.policies[key];
       else if (key === 'fault') out.policies.fault!.rules.push(...r.policies.fault!.rules);
