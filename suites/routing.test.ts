@@ -4,7 +4,7 @@
 // mutant under fixtures/<target>/mutants-routing/ (a header matched by
 // prefix, ignoring case, by an unanchored regex, ignored; a wrong subset; the
 // prefix sent to the split; the routes checked in the wrong order) is caught
-// with the failure code it names.
+// with the failure code it names, and so is a retry put on the wrong route.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -32,9 +32,14 @@ const mutants = mutantsIn(root, ['haproxy', 'nginx'], 'mutants-routing');
 describe('the routing check on hand-written HAProxy and nginx configs', () => {
   it('passes both correct configs: every match, near miss and first-match case lands right, the split within tolerance', { timeout: 120_000 }, async ({ tmp }) => {
     const file = suiteWith(tmp, 'correct', { haproxy: { config: join(root, 'fixtures/routing/haproxy.cfg') }, nginx: { config: join(root, 'fixtures/routing/nginx.conf') } });
-    const { report, exitCode } = await runSuites({ suites: [file], runtime: 'process', seed: 3, checks: ['routing'], log: () => {} });
-    expect(report.results.map((r) => r.target).sort()).toEqual(['haproxy', 'nginx']);
-    for (const r of report.results) {
+    const { report, exitCode } = await runSuites({ suites: [file], runtime: 'process', seed: 3, checks: ['routing', 'retry'], log: () => {} });
+    // The /reviews/1 route's own retry, checked with requests that select it; the suite has no retry of its own.
+    const retries = report.results.filter((r) => r.check === 'retry' && r.route === 'product-1');
+    expect(retries.map((r) => r.target).sort()).toEqual(['haproxy', 'nginx']);
+    for (const r of retries) expect(r.status, `${r.target}: ${r.message}`).toBe('passed');
+    const routing = report.results.filter((r) => r.check === 'routing');
+    expect(routing.map((r) => r.target).sort()).toEqual(['haproxy', 'nginx']);
+    for (const r of routing) {
       expect(r.status, `${r.target}: ${r.message}`).toBe('passed');
       // 3 routes; the header route's near misses (another case, longer, a prefix, absent) and the prefix route's.
       expect(r.message).toMatch(/^3 route\(s\): 3 matching, \d+ near-miss and \d+ first-match case\(s\) landed right/);
@@ -55,8 +60,9 @@ describe('the routing check on hand-written HAProxy and nginx configs', () => {
   for (const m of mutants) {
     it(`${m.target}: fails with ${m.code} on "${m.why}"`, { timeout: 90_000 }, async ({ tmp }) => {
       const file = suiteWith(tmp, 'mutant', { [m.target]: { config: (m as Mutant).file } });
-      const { report, exitCode } = await runSuites({ suites: [file], runtime: 'process', seed: 3, checks: ['routing'], log: () => {} });
-      const r = report.results.find((x) => x.check === 'routing')!;
+      const { report, exitCode } = await runSuites({ suites: [file], runtime: 'process', seed: 3, checks: [m.check], log: () => {} });
+      // A route's own policy is judged in its route-scoped result.
+      const r = report.results.find((x) => x.check === m.check && x.status !== 'skipped')!;
       expect(r.status, r.message).toBe('failed');
       expect(r.failures?.map((f) => f.code), r.message).toContain(m.code);
       expect(exitCode).toBe(1);
