@@ -91,6 +91,8 @@ export function judgeRouting(run: RoutingRun): CheckOutcome {
   const method = `every request of a case lands where the first matching route sends it; split routes by their sequential share test, near misses into a split that shares versions with the missed route by all-n-landings (false-alarm rate <= ${alpha} over ${run.splits.length} split(s) and ${overlaps.length} overlapping near miss(es), Bonferroni)`;
   const data = {
     method,
+    /** Every request the check sent: its cases' and its splits'. */
+    requests: counted + splitRequests,
     cases: run.cases.map((c) => ({ route: c.route, kind: c.kind, what: c.what, expect: c.expect, requests: c.landings.length, excused: c.landings.filter((l) => l.excused).length, landed: [...new Set(c.landings.map(where))] })),
     splits: run.splits.map(splitData),
     skipped: run.skipped,
