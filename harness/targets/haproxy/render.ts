@@ -11,6 +11,9 @@ import type { FaultRule } from '../../checks/fault/policy.ts';
 import type { RetryPolicy } from '../../checks/retry/policy.ts';
 import { headerName, httpMethod, inSuite, opSource, places, schemeNameSource, type Source } from '../shared/values.ts';
 import { arg, comment, inBraces, logFormat, patterns, regex, str, userName, word } from './escape.ts';
+import { onRoutes, routesWith, writeRouteBackendRules, writeRouteFaults, writeRouteRewrites, writeRoutes, writeRouteTransforms } from './routes.ts';
+import { routeRetry, routeTimeout } from '../shared/route-rules.ts';
+import type { TimeoutPolicy } from '../../checks/timeout/policy.ts';
 
 const MAIN_FILE = 'haproxy.cfg';
 const DELAY_LUA = 'pp-fault-delay.lua';
@@ -104,7 +107,8 @@ export function renderHaproxy(input: RenderInput, bin: string): RenderedConfig {
   writeUserlist(c);
   writeRateLimitTable(c);
   writeFrontend(c);
-  for (const u of c.plan.upstreams) writeBackend(c, u);
+  for (const u of c.plan.upstreams) writeBackend(c, `be_${u.name}`, u, c.plan.retry, input.suite.policies.timeout);
+  for (const r of c.plan.routes) writeBackend(c, `route_${r.key}`, r.upstream, routeRetry(c.plan, r), routeTimeout(input.suite.policies, r));
   c.files[MAIN_FILE] = out.join('\n') + '\n';
   return { target: 'haproxy', mainFile: MAIN_FILE, files: c.files, ...commands(bin, input.workdir, MAIN_FILE) };
 }
@@ -122,7 +126,8 @@ function writeGlobal(c: Ctx): void {
   line(1, 'log stderr format raw local0 info');
   line(1, `pidfile ${inWorkdir(c, 'haproxy.pid')}`);
   line(1, 'maxconn 4096');
-  const delays = (input.suite.policies.fault?.rules ?? []).some((f) => f.delay);
+  const rules = [...(input.suite.policies.fault?.rules ?? []), ...c.plan.routes.flatMap((r) => r.policies.fault?.rules ?? [])];
+  const delays = rules.some((f) => f.delay);
   if (delays) {
     // fault.delay: HAProxy has no delay action; a Lua action sleeps (core.msleep yields, the worker goes on).
     c.files[DELAY_LUA] = DELAY_LUA_SOURCE;
@@ -172,10 +177,14 @@ function writeFrontend(c: Ctx): void {
   line(0, 'frontend pp_in');
   line(1, `bind ${input.listen.host}:${input.listen.port}`);
   writeOperationAcls(c);
+  if (c.plan.routes.length) writeRoutes(c);
   writeAuth(c);
   writeRateLimit(c);
   writeFaults(c);
+  writeRouteFaults(c);
   writeTransform(c);
+  writeRouteTransforms(c);
+  writeRouteRewrites(c);
   writeRouting(c);
 }
 
@@ -188,7 +197,8 @@ function writeOperationAcls(c: Ctx): void {
     line(1, `acl p_${o.key} path_reg ${patterns([{ raw: o.op.pathRegex, text: regex(o.op.pathRegex, src), src }])}`);
     line(1, `http-request set-var(txn.pp_op) str(${o.key}) if m_${o.key} p_${o.key} !{ var(txn.pp_op) -m found } ${comment(o.op.id)}`);
   }
-  line(1, 'http-request deny deny_status 404 if !{ var(txn.pp_op) -m found }');
+  // With routes, a request for no operation is judged by the routes first (routes.ts).
+  if (!c.plan.routes.length) line(1, 'http-request deny deny_status 404 if !{ var(txn.pp_op) -m found }');
 }
 
 function writeAuth(c: Ctx): void {
@@ -259,7 +269,7 @@ function writeRateLimit(c: Ctx): void {
 
 function writeFaults(c: Ctx): void {
   const faults = c.input.suite.policies.fault?.rules ?? [];
-  if (!faults.length) return;
+  if (!faults.length && !routesWith(c.plan, 'fault').length) return;
   c.line(1, '');
   c.line(1, '# Faults the proxy injects itself: a delay holds the request (before any abort), an abort answers it here, never sent upstream.');
   faults.forEach((f, i) => writeFault(c, f, i));
@@ -280,6 +290,9 @@ function faultCondition(c: Ctx, i: number, k: number, h: FaultRule['headers'][nu
 function writeFault(c: Ctx, f: FaultRule, i: number): void {
   if (!opAcl(c, `pp_fault${i}_ops`, (o) => o.upstream === f.upstream)) return;
   const conds = [`pp_fault${i}_ops`];
+  // A route with its own fault replaces the suite's for its requests.
+  const own = routesWith(c.plan, 'fault');
+  if (own.length) conds.push(onRoutes(own, true));
   f.headers.forEach((h, k) => {
     const cond = faultCondition(c, i, k, h);
     if (cond) conds.push(cond);
@@ -292,32 +305,37 @@ function writeFault(c: Ctx, f: FaultRule, i: number): void {
 function writeTransform(c: Ctx): void {
   const { line } = c;
   const transform = c.input.suite.policies.transform;
-  if (!transform) return;
+  const own = routesWith(c.plan, 'transform');
+  if (!transform && !own.length) return;
   line(1, '');
   line(1, '# Request transformation (set-header replaces what the client sent; values are log-format, so % is doubled).');
+  if (!transform) return;
+  // A route with its own transform replaces the suite's for its requests.
+  const unless = own.length ? ` if ${onRoutes(own, true)}` : '';
   for (const [name, value] of Object.entries(transform.setHeaders)) {
     const src = inSuite(c.input, places.setHeader(name));
-    line(1, `http-request set-header ${word(headerName(name, src), src)} ${logFormat(value, src)}`);
+    line(1, `http-request set-header ${word(headerName(name, src), src)} ${logFormat(value, src)}${unless}`);
   }
   transform.removeHeaders.forEach((name, i) => {
     const src = inSuite(c.input, places.removeHeader(i));
-    line(1, `http-request del-header ${word(headerName(name, src), src)}`);
+    line(1, `http-request del-header ${word(headerName(name, src), src)}${unless}`);
   });
 }
 
 function writeRouting(c: Ctx): void {
   const { plan, line } = c;
   line(1, '');
+  writeRouteBackendRules(c);
   for (const u of plan.upstreams) {
     if (opAcl(c, `pp_to_${u.name}`, (o) => o.upstream === u.name)) line(1, `use_backend be_${u.name} if pp_to_${u.name}`);
   }
   if (plan.upstreams[0]) line(1, `default_backend be_${plan.upstreams[0].name}`);
 }
 
-function writeBackend(c: Ctx, u: UpstreamPlan): void {
+function writeBackend(c: Ctx, name: string, u: UpstreamPlan, retry: RetryPolicy | undefined, timeout: TimeoutPolicy | undefined): void {
   const { plan, line } = c;
   line(0, '');
-  line(0, `backend be_${u.name}`);
+  line(0, `backend ${name}`);
   // `balance random` alone means random(2): the less loaded of two draws,
   // which pulls shares toward equal under concurrency (measured here: 77% for
   // an 80% weight). random(1) is plain weighted random. Its draws land on a
@@ -325,16 +343,15 @@ function writeBackend(c: Ctx, u: UpstreamPlan): void {
   // (ratios kept exactly) to give the ring enough points to be even.
   line(1, `balance ${plan.balance === 'random' ? 'random(1)' : 'roundrobin'}`);
   const ringScale = plan.balance === 'random' ? Math.max(1, Math.floor(WEIGHT_CAP / Math.max(1, ...u.servers.map((s) => s.weight)))) : 1;
-  writeRetries(c);
-  writeServerTimeout(c);
+  writeRetries(c, retry);
+  writeServerTimeout(c, retry, timeout);
   for (const s of u.servers) {
     line(1, `server ${u.name}-${s.version}-${s.replica} ${s.endpoint.host}:${s.endpoint.port} weight ${s.weight * ringScale}`);
   }
 }
 
-function writeRetries(c: Ctx): void {
+function writeRetries(c: Ctx, retry: RetryPolicy | undefined): void {
   const { line } = c;
-  const retry = c.plan.retry;
   if (!retry) {
     line(1, 'retries 0');
     return;
@@ -352,10 +369,8 @@ function writeRetries(c: Ctx): void {
   }
 }
 
-function writeServerTimeout(c: Ctx): void {
+function writeServerTimeout(c: Ctx, retry: RetryPolicy | undefined, timeout: TimeoutPolicy | undefined): void {
   const { line } = c;
-  const retry = c.plan.retry;
-  const timeout = c.input.suite.policies.timeout;
   if (retry?.perTryTimeoutMs !== undefined) line(1, `timeout server ${ms(retry.perTryTimeoutMs)}`);
   else if (timeout) line(1, `timeout server ${ms(timeout.requestMs)}`);
   if (timeout && retry?.perTryTimeoutMs !== undefined && !retriesEveryMethod(retry)) {

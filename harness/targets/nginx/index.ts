@@ -4,7 +4,10 @@
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { retryStatusesBeyond } from '../shared/rules.ts';
 import { lastLineComplaint, type CheckComplaint, type TargetDriver } from '../target.ts';
-import { NGINX_FEATURES, NGINX_RETRY_STATUSES } from './features.ts';
+import { NGINX_FEATURES, NGINX_RETRY_STATUSES, NGINX_UNSUPPORTED } from './features.ts';
+import { routingProblems } from '../shared/route-rules.ts';
+import type { Route } from '../../model/routes.ts';
+import { FIRST_JUMP, LAST_JUMP } from './routes.ts';
 import { nginxFromUserConfig, nginxRateProblem, renderNginx } from './render.ts';
 import type { Policies, PolicyName } from '../../model/policies.ts';
 
@@ -30,14 +33,48 @@ function faultShareProblem(policies: Policies): Partial<Record<PolicyName, strin
   return tiny ? { fault: `nginx's split_clients writes shares with two decimals; an abort on ${tiny.abort!.percent}% of requests would be 0%` } : {};
 }
 
+/** A route's own policies nginx cannot carry: the suite's limits, no delay, no route rate limit. */
+function routePolicyProblem(route: Route): string | undefined {
+  const p = route.policies as Policies;
+  const why = { ...retryStatusesBeyond(p, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"), ...faultShareProblem(p) };
+  const first = Object.entries(why)[0];
+  if (first) return `route ${route.name}'s own ${first[0]}: ${first[1]}`;
+  const rules = p.fault?.rules ?? [];
+  if (rules.some((r) => r.delay && r.delay.percent > 0)) return `route ${route.name}: nginx has no action that holds a request (fault.delay); rendered configs abort only`;
+  if (rules.some((r) => r.headers.length) || rules.filter((r) => r.abort).length > 1) return `route ${route.name}: a route's fault is rendered as one abort on all of its requests; header conditions or a second abort are not`;
+  if (p.rateLimit) return `route ${route.name}: ${NGINX_UNSUPPORTED['route.rateLimit']}`;
+  if (route.rewrite) return `route ${route.name}: ${NGINX_UNSUPPORTED['routing.rewrite']}`;
+  return headerProblem(route);
+}
+
+/** Header conditions nginx reads through $http_<name>, where an absent header and an empty one are both "". */
+function headerProblem(route: Route): string | undefined {
+  for (const m of route.matches) {
+    for (const h of m.headers) {
+      if (!/^[A-Za-z0-9_-]+$/.test(h.name)) return `route ${route.name}: nginx reads a header through $http_<name>, which takes letters, digits, - and _ only; ${JSON.stringify(h.name)} has others`;
+      if ((h.kind === 'exact' || h.kind === 'prefix') && h.value === '') return `route ${route.name}: header ${h.name} ${h.kind} "": nginx reads an absent header as "" too, so it cannot tell them apart`;
+    }
+  }
+  return undefined;
+}
+
+/** Routes with their own retry or timeout jump to their own location with a status code 560-599: at most 40 such locations. */
+function jumpProblem(policies: Policies): Partial<Record<PolicyName, string>> {
+  const n = (policies.routing?.routes ?? []).reduce((k, r) => k + (r.policies.retry || r.policies.timeout ? 2 : 0), 0);
+  return n > LAST_JUMP - FIRST_JUMP + 1 ? { routing: `rendered nginx configs give each route with its own retry or timeout up to two locations, reached by status codes ${FIRST_JUMP}-${LAST_JUMP}; ${n} are needed` } : {};
+}
+
 export const nginxTarget: TargetDriver = {
   name: 'nginx',
   features: NGINX_FEATURES,
+  unsupportedBecause: NGINX_UNSUPPORTED,
   // proxy_set_header values are expanded, but a literal '$' is written as ${pp_dollar} (escape.ts): no reason here.
   cannotRender: (policies) => ({
     ...retryStatusesBeyond(policies, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"),
     ...rateProblem(policies),
     ...faultShareProblem(policies),
+    ...routingProblems(policies, 'nginx', routePolicyProblem),
+    ...jumpProblem(policies),
   }),
   render(input: RenderInput): RenderedConfig {
     return renderNginx(input, this.process.binary);

@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readUserConfig } from '../shared/placeholders.ts';
-import { NGINX_RETRY_STATUSES } from './features.ts';
+import { ms, retriedMethodSubset, retryDirectives, routeLocationDirectives, timeoutDirectives, triesOf } from './directives.ts';
+import { routeLocations, routesWith, transformHeaders, writeJumpMap, writeRouteFaultFlags, writeRouteFaultReturns, writeRouteMaps, writeRouteTransformMaps, type RouteLocation } from './routes.ts';
+import { routeRetry, routeTimeout } from '../shared/route-rules.ts';
 import { makePlan, retryAfterSeconds, type AuthPlan, type Plan } from '../shared/plan.ts';
-import { ALL_METHODS } from '../../model/spec.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { escapeRegExp } from '../../util/regex.ts';
 import type { FaultRule } from '../../checks/fault/policy.ts';
@@ -61,10 +62,6 @@ export function nginxRate(limit: number, windowMs: number): string {
   return `${Math.max(1, Math.round((limit * 60_000) / windowMs))}r/m`;
 }
 
-function ms(n: number): string {
-  return `${Math.max(1, Math.round(n))}ms`;
-}
-
 function commands(bin: string, workdir: string, mainFile: string, extraGlobal?: string) {
   const base = ['-p', `${workdir}/`, '-c', path.join(workdir, mainFile), '-e', path.join(workdir, 'error.log')];
   const g = extraGlobal ? ['-g', extraGlobal] : [];
@@ -82,6 +79,8 @@ interface Ctx {
   files: Record<string, string>;
   /** Appends a line of nginx.conf, `indent` levels of four spaces deep. */
   line: (indent: number, text: string) => void;
+  /** Named locations of routes with their own retry or timeout. */
+  routeLocs: RouteLocation[];
 }
 
 type AuthOf<K extends AuthPlan['kind']> = Extract<AuthPlan, { kind: K }>;
@@ -96,11 +95,13 @@ interface AbortRule {
 
 export function renderNginx(input: RenderInput, bin: string): RenderedConfig {
   const out: string[] = [];
+  const plan = makePlan(input, WEIGHT_CAP, 'nginx');
   const c: Ctx = {
-    plan: makePlan(input, WEIGHT_CAP, 'nginx'),
+    plan,
     input,
     files: {},
     line: (indent, text) => out.push(`${'    '.repeat(indent)}${text}`),
+    routeLocs: routeLocations(plan, (r) => routeRetry(plan, r), retriedMethodSubset),
   };
   writeMainContext(c);
   writeHttp(c);
@@ -142,8 +143,15 @@ function writeHttp(c: Ctx): void {
   line(1, `access_log ${inWorkdir(c, 'access.log', true)};`);
   for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) line(1, `${t}_temp_path ${inWorkdir(c, `${t}_temp`)};`);
   // A literal $ in an expanded string is ${pp_dollar}: declared only when one is written.
-  if (needsDollar([...Object.values(c.input.suite.policies.transform?.setHeaders ?? {}), c.input.workdir])) line(1, dollarGeo());
+  const routeValues = c.plan.routes.flatMap((r) => Object.values(r.policies.transform?.setHeaders ?? {}));
+  if (needsDollar([...Object.values(c.input.suite.policies.transform?.setHeaders ?? {}), ...routeValues, c.input.workdir])) line(1, dollarGeo());
   writeOperationMaps(c);
+  if (c.plan.routes.length) {
+    writeRouteMaps(c);
+    writeJumpMap(c, c.routeLocs);
+    writeRouteFaultFlags(c);
+    writeRouteTransformMaps(c);
+  }
   writeExtractedCredential(c);
   writeAuth(c);
   writeRateLimit(c);
@@ -295,6 +303,8 @@ function writeAbortFlag(c: Ctx, { i, f, abort, ops }: AbortRule): void {
   line(1, '');
   line(1, comment(`fault ${i}: abort ${abort.status} (${abort.percent}%) for ${f.upstream}${f.headers.length ? ` when ${f.headers.map((h) => h.name).join(', ')} match` : ''}`));
   const parts = ['$pp_op'];
+  // A route with its own fault replaces the suite's for its requests (routes.ts).
+  if (routesWith(c.plan, 'fault').length) parts.push('$pp_suite_fault');
   f.headers.forEach((h, k) => {
     const v = `$pp_f${i}_h${k}`;
     line(1, `map ${headerVar(h.name, inSuite(c.input, places.faultHeader(i, k, 'name')))} ${v} {`);
@@ -317,64 +327,24 @@ function writeAbortFlag(c: Ctx, { i, f, abort, ops }: AbortRule): void {
   line(1, '}');
 }
 
-/** Tries per request: the first one and the retries. */
-function triesOf(plan: Plan): number {
-  return plan.retry ? plan.retry.attempts + 1 : 1;
-}
-
 function writeUpstreams(c: Ctx): void {
+  for (const u of c.plan.upstreams) writeUpstream(c, u.name, u, triesOf(c.plan.retry));
+  // A route's own servers, listed for the tries of its own retry (else the suite's).
+  for (const r of c.plan.routes) writeUpstream(c, `pp_route_${r.key}`, r.upstream, triesOf(routeRetry(c.plan, r)));
+}
+
+function writeUpstream(c: Ctx, name: string, u: Plan['upstreams'][number], tries: number): void {
   const { plan, line } = c;
-  for (const u of plan.upstreams) {
-    line(1, '');
-    // nginx never retries an entry it already tried: list the replicas often enough.
-    const repeat = Math.max(1, Math.ceil(triesOf(plan) / u.servers.length));
-    line(1, comment(`${u.name}: ${u.servers.map((s) => `${s.version}/${s.replica} weight ${s.weight}`).join(', ')}${repeat > 1 ? `; listed ${repeat} times so every retry finds an untried entry` : ''}`));
-    line(1, `upstream ${u.name} {`);
-    if (plan.balance === 'random') line(2, 'random;');
-    for (let r = 0; r < repeat; r++) {
-      for (const s of u.servers) line(2, `server ${s.endpoint.host}:${s.endpoint.port} weight=${s.weight} max_fails=0;`);
-    }
-    line(1, '}');
+  line(1, '');
+  // nginx never retries an entry it already tried: list the replicas often enough.
+  const repeat = Math.max(1, Math.ceil(tries / u.servers.length));
+  line(1, comment(`${u.name}: ${u.servers.map((s) => `${s.version}/${s.replica} weight ${s.weight}`).join(', ')}${repeat > 1 ? `; listed ${repeat} times so every retry finds an untried entry` : ''}`));
+  line(1, `upstream ${name} {`);
+  if (plan.balance === 'random') line(2, 'random;');
+  for (let r = 0; r < repeat; r++) {
+    for (const s of u.servers) line(2, `server ${s.endpoint.host}:${s.endpoint.port} weight=${s.weight} max_fails=0;`);
   }
-}
-
-function retryDirectives(plan: Plan): string[] {
-  const retry = plan.retry;
-  if (!retry) return ['proxy_next_upstream off;'];
-  const conds = ['error'];
-  if (retry.perTryTimeoutMs !== undefined) conds.push('timeout');
-  for (const s of retry.on) if (NGINX_RETRY_STATUSES.has(s)) conds.push(`http_${s}`);
-  if (retry.methods.some((m) => m === 'POST' || m === 'PATCH')) conds.push('non_idempotent');
-  const out = [`proxy_next_upstream ${conds.join(' ')};`, `proxy_next_upstream_tries ${triesOf(plan)};`];
-  if (retry.perTryTimeoutMs !== undefined) {
-    out.push(`proxy_connect_timeout ${ms(retry.perTryTimeoutMs)};`);
-    out.push(`proxy_read_timeout ${ms(retry.perTryTimeoutMs)};`);
-    out.push(`proxy_send_timeout ${ms(retry.perTryTimeoutMs)};`);
-  }
-  return out;
-}
-
-// Request timeout. proxy_read_timeout is per try (and between reads), so with
-// retries proxy_next_upstream_timeout bounds the whole request; a per-try
-// timeout, when set, stays the read timeout of each retried try.
-function timeoutDirectives(c: Ctx): string[] {
-  const timeout = c.input.suite.policies.timeout;
-  const retry = c.plan.retry;
-  if (!timeout) return [];
-  const out: string[] = [];
-  if (retry?.perTryTimeoutMs === undefined) {
-    out.push(`proxy_read_timeout ${ms(timeout.requestMs)};`);
-    out.push(`proxy_send_timeout ${ms(timeout.requestMs)};`);
-  }
-  if (retry) out.push(`proxy_next_upstream_timeout ${ms(timeout.requestMs)};`);
-  return out;
-}
-
-/** The retried methods when they are not all of them; requests with other methods go to @pp_once. */
-function retriedMethodSubset(plan: Plan): string[] | undefined {
-  const retry = plan.retry;
-  if (!retry || ALL_METHODS.every((m) => retry.methods.includes(m))) return undefined;
-  return retry.methods;
+  line(1, '}');
 }
 
 function writeServer(c: Ctx, aborts: AbortRule[]): void {
@@ -386,10 +356,11 @@ function writeServer(c: Ctx, aborts: AbortRule[]): void {
   line(2, 'proxy_set_header Host $http_host;');
   line(2, 'proxy_set_header Connection "";');
   writeTransform(c);
-  for (const d of [...retryDirectives(plan), ...timeoutDirectives(c)]) line(2, d);
+  for (const d of [...retryDirectives(plan.retry), ...timeoutDirectives(input.suite.policies.timeout, plan.retry)]) line(2, d);
   line(2, '');
   writeMainLocation(c, aborts);
-  if (retriedMethodSubset(plan)) writeOnceLocation(c);
+  if (retriedMethodSubset(plan.retry)) writeOnceLocation(c);
+  for (const l of c.routeLocs) writeRouteLocation(c, l);
   if (plan.rateLimit) writeRateLimitedLocation(c, plan.rateLimit);
   if (plan.auth?.kind === 'bearer') writeJwtLocation(c);
   line(1, '}');
@@ -397,6 +368,11 @@ function writeServer(c: Ctx, aborts: AbortRule[]): void {
 
 function writeTransform(c: Ctx): void {
   const transform = c.input.suite.policies.transform;
+  if (routesWith(c.plan, 'transform').length) {
+    // Per route: each header from a map on $pp_route (routes.ts).
+    for (const h of transformHeaders(c)) c.line(2, `proxy_set_header ${h.word} ${h.variable};`);
+    return;
+  }
   if (!transform) return;
   // Request transformation; an empty value makes nginx drop the header.
   for (const [name, value] of Object.entries(transform.setHeaders)) {
@@ -411,14 +387,20 @@ function writeTransform(c: Ctx): void {
 
 function writeMainLocation(c: Ctx, aborts: AbortRule[]): void {
   const { plan, line } = c;
-  const retried = retriedMethodSubset(plan);
+  const retried = retriedMethodSubset(plan.retry);
   line(2, 'location / {');
-  line(3, 'if ($pp_op = "") { return 404; }');
+  // With routes, $pp_to is "" for a request no route takes whose operation a route governs (or that has none).
+  line(3, plan.routes.length ? 'if ($pp_to = "") { return 404; }' : 'if ($pp_op = "") { return 404; }');
   if (plan.auth?.kind === 'apiKey') line(3, 'if ($pp_reject) { return 401; }');
   for (const { i, abort } of aborts) line(3, `if ($pp_fault${i}) { return ${abort.status}; }`);
+  writeRouteFaultReturns(c, 3);
   if (plan.auth?.kind === 'bearer') {
     line(3, 'set $pp_need_auth $pp_secured;');
     line(3, `set $pp_jwt_config ${inWorkdir(c, 'jwt-keys.json', true)};`);
+  }
+  for (const l of c.routeLocs) {
+    line(3, `if ($pp_jump = ${l.code}) { return ${l.code}; }`);
+    line(3, `error_page ${l.code} = ${l.name};`);
   }
   if (retried) {
     const methods = retried.map((m) => httpMethod(m, inSuite(c.input, places.retryMethods)));
@@ -428,7 +410,24 @@ function writeMainLocation(c: Ctx, aborts: AbortRule[]): void {
   }
   if (plan.rateLimit) line(3, 'error_page 429 = @pp_429;');
   writeAccessChecks(c, 3);
-  line(3, 'proxy_pass http://$pp_upstream;');
+  line(3, `proxy_pass ${passTo(c)};`);
+  line(2, '}');
+}
+
+/** Where location blocks proxy to: the operation's upstream, or with routes the route's ($pp_to). */
+function passTo(c: Ctx): string {
+  return c.plan.routes.length ? 'http://$pp_to' : 'http://$pp_upstream';
+}
+
+/** A route's own retry and timeout: its own location, with the access checks every proxying location repeats. */
+function writeRouteLocation(c: Ctx, l: RouteLocation): void {
+  const { line } = c;
+  line(2, comment(`route ${l.r.key} (${l.r.route.name}): ${l.once ? 'methods its retry leaves out, tried once' : 'its own retry and timeout'}`));
+  line(2, `location ${l.name} {`);
+  for (const d of routeLocationDirectives(routeRetry(c.plan, l.r), routeTimeout(c.input.suite.policies, l.r), l.once)) line(3, d);
+  if (c.plan.rateLimit) line(3, 'error_page 429 = @pp_429;');
+  writeAccessChecks(c, 3);
+  line(3, `proxy_pass ${passTo(c)};`);
   line(2, '}');
 }
 
@@ -441,7 +440,7 @@ function writeOnceLocation(c: Ctx): void {
   if (timeout) line(3, `proxy_read_timeout ${ms(timeout.requestMs)};`);
   if (c.plan.rateLimit) line(3, 'error_page 429 = @pp_429;');
   writeAccessChecks(c, 3);
-  line(3, 'proxy_pass http://$pp_upstream;');
+  line(3, `proxy_pass ${passTo(c)};`);
   line(2, '}');
 }
 
