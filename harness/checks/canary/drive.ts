@@ -16,7 +16,9 @@ export interface CanaryRun extends ShareRun {
 
 export async function driveCanary(ctx: CheckContext, op: Operation, policy: CanaryPolicy): Promise<CanaryRun> {
   const as = asValidConsumer(ctx.suite, ctx.spec);
-  const test = shareTest(policy.weights, policy.tolerance, policy.alpha, policy.maxRequests);
+  // Every version of the upstream may serve, weighted or not: the union bound counts them all.
+  const versions = ctx.suite.upstreams.find((u) => u.name === policy.upstream)?.versions;
+  const test = shareTest(policy.weights, policy.tolerance, policy.alpha, policy.maxRequests, versions);
   const run = await driveShares(test, policy.upstream, ctx.fleet, () => ctx.client.send(generateRequest(ctx.spec, op, ctx.rng), as));
   return { ...run, op };
 }

@@ -1,6 +1,7 @@
 // Counting versions for a share test (stats/sequential.ts): batches of
 // requests, each counted at the version that served it (the journal), with a
-// look of the sequential test at each of its look points, until a look
+// look of the sequential test at each of its look points (every 100 requests
+// early, then every 50 or so from its first decisive look), until a look
 // decides or a request cannot be counted. The canary check and the routing
 // check's split routes both use it.
 
