@@ -177,7 +177,7 @@ describe('malformed suites: one line naming file and line', () => {
   const cases: Array<[string, string, string]> = [
     ['YAML syntax error', edit({ 6: '  alice: { apiKey: alice-key' }), 'line 7: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }'],
     ['duplicate key', edit({ 7: '  alice: { apiKey: other-key }' }), 'line 7: YAML syntax: Map keys must be unique'],
-    ['unknown top-level key', edit({}, ['extras: 1']), "line 17: unknown top-level key 'extras' (expected one of name, spec, upstreams, consumers, targets, policies, routes, load)"],
+    ['unknown top-level key', edit({}, ['extras: 1']), "line 17: unknown top-level key 'extras' (expected one of name, spec, upstreams, consumers, targets, policies, routes, import, load)"],
     ['unknown nested key', edit({ 14: '  retry: { attempt: 2, on: [502] }' }), "line 14: policies.retry: unknown key 'attempt' (expected one of attempts, on, methods, perTryTimeout)"],
     ['unknown policy', edit({}, ['  cache: {}']), "line 17: policies: unknown key 'cache' (expected one of auth, contract, transform, retry, timeout, canary, routing, fault, rateLimit, from)"],
     ['fault rule with neither abort nor delay', edit({}, ['  fault: { rules: [{ upstream: petstore }] }']), 'line 17: policies.fault.rules[0]: give abort, delay or both'],
