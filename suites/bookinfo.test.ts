@@ -34,9 +34,9 @@ function suiteWith(dir: string, name: string, change: (doc: Record<string, any>)
   return file;
 }
 
-/** The results of one check, by target. */
-function byTarget(report: { results: CheckResult[] }, check: string): Record<string, CheckResult> {
-  return Object.fromEntries(report.results.filter((r) => r.check === check).map((r) => [r.target, r]));
+/** The suite-wide results of one check, by target (the imported routes' own results carry their route). */
+function byTarget(report: { results: CheckResult[] }, check: string, route?: string): Record<string, CheckResult> {
+  return Object.fromEntries(report.results.filter((r) => r.check === check && r.route === route).map((r) => [r.target, r]));
 }
 
 const TARGETS = ['haproxy', 'nginx'];
@@ -108,6 +108,8 @@ describe('bookinfo expectations on HAProxy and nginx (rendered)', () => {
     expect(held.elapsedMs).toBeGreaterThanOrEqual(7000 - 20);
     expect(held.upstreamTries).toBe(1);
     expect(rows.find((x) => x.fault === undefined)!.elapsedMs).toBeLessThan(3500);
+    // The imported route for end-user jason carries the delay as its own, checked with requests that select it.
+    expect(byTarget(report, 'fault', 'ratings.http0').haproxy?.status).toBe('passed');
     expect(exitCode).toBe(0);
   });
 

@@ -8,7 +8,7 @@ import type { Consumer, ImportNote, UpstreamSpec } from '../model/suite.ts';
 import type { Policies } from '../model/policies.ts';
 import { importIstio, looksLikeIstio } from './import-istio.ts';
 import { importKong, looksLikeKong, looksLikeOpenApiKong } from './import-kong.ts';
-import type { ImportResult } from './types.ts';
+import type { BackendMapping, ImportResult } from './types.ts';
 
 /** One file's text -> expectations. Istio/Gateway API YAML or Kong declarative config. */
 export function importText(text: string, file: string, upstreams?: UpstreamSpec[]): ImportResult {
@@ -32,7 +32,7 @@ export function importFile(file: string, upstreams?: UpstreamSpec[]): ImportResu
  * Istio reads all files of one run together, so DestinationRules in one file
  * name the subsets of VirtualServices in another: Istio files are imported as one set.
  */
-export function importAll(files: string[], upstreams: UpstreamSpec[]): ImportResult {
+export function importAll(files: string[], upstreams: UpstreamSpec[], backends?: Record<string, BackendMapping>): ImportResult {
   const texts = files.map((file) => {
     try {
       return { file, text: readFileSync(file, 'utf8') };
@@ -45,7 +45,7 @@ export function importAll(files: string[], upstreams: UpstreamSpec[]): ImportRes
   if (istio.length) {
     // DestinationRules first, across files.
     const combined = istio.map((t) => t.text.replace(/^(?!---)/, '---\n')).join('\n');
-    const r = importIstio(combined, { file: istio.map((t) => t.file).join(', '), upstreams });
+    const r = importIstio(combined, { file: istio.map((t) => t.file).join(', '), upstreams, ...(backends ? { backends } : {}) });
     // Notes name the file set; good enough to find them, each resource is named.
     results.push(r);
   }

@@ -37,6 +37,25 @@ function selecting(table: readonly RouteEntry[], suite: Pick<Suite, 'upstreams'>
   return undefined;
 }
 
+/** Other paths tried for a check's request before it is left as it is. */
+const RESHAPE_TRIES = 32;
+
+/**
+ * A check's request, made to select the route; when its path is one an
+ * earlier route takes (/reviews/16 under a /reviews/1 prefix), the same
+ * request on fresh paths of its operation, keeping its headers and body.
+ */
+function reshaped(table: readonly RouteEntry[], suite: Pick<Suite, 'upstreams'>, spec: Spec, route: Route, req: HttpRequestSpec, generate: (op: Operation, rng: Rng) => HttpRequestSpec, rng: Rng): HttpRequestSpec {
+  const first = selecting(table, suite, spec, route, req, rng);
+  if (first) return first;
+  const op = operationFor(spec, factsOf(req));
+  for (let i = 0; op && i < RESHAPE_TRIES; i++) {
+    const other = selecting(table, suite, spec, route, { ...req, path: generate(op, rng).path }, rng);
+    if (other) return other;
+  }
+  return req;
+}
+
 /**
  * A catch-all route whose policy equals the suite's own is already checked by
  * the suite-wide run (its plain requests select it): no second run.
@@ -57,7 +76,7 @@ export function routeScopes(suite: Suite, spec: Spec, generate: (op: Operation, 
       if (route.policies[p] === undefined || alreadyChecked(suite, route, p)) continue;
       const policies: Policies = { ...suite.policies, ...own };
       delete policies.routing;
-      out.push({ route, policy: p, policies, operations, shape: (req) => selecting(table, suite, spec, route, req, rng) ?? req });
+      out.push({ route, policy: p, policies, operations, shape: (req) => reshaped(table, suite, spec, route, req, generate, rng) });
     }
   }
   return out;

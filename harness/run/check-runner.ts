@@ -3,7 +3,7 @@
 // feature, or a setting the target's directives do not take), and an
 // exception inside a check is that check's failure, not the run's.
 
-import type { Check, CheckContext } from '../checks/check.ts';
+import { failedOutcome, type Check, type CheckContext } from '../checks/check.ts';
 import type { Feature } from '../model/features.ts';
 import type { CheckOutcome, CheckResult } from '../model/result.ts';
 import type { TargetDriver } from '../targets/target.ts';
@@ -21,6 +21,8 @@ export function notSupportedBecause(check: Check, ctx: CheckContext, driver: Tar
 
 async function outcomeOf(check: Check, ctx: CheckContext, driver: TargetDriver, opts: RunCheckOptions): Promise<CheckOutcome> {
   if (!ctx.policies[check.name]) return { status: 'skipped', message: `the suite sets no ${check.name} policy`, evidence: {} };
+  // A route every request of which an earlier route takes: its policy can never apply, which its owner should hear.
+  if (opts.route !== undefined && !ctx.operations.length) return failedOutcome(`route ${opts.route} is never reached`, [{ code: 'route.unreachable', message: `earlier routes take every request of its operations, so its ${check.name} policy never applies` }], {});
   const why = opts.rendered ? notSupportedBecause(check, ctx, driver, opts.features) : undefined;
   if (why) return { status: 'notSupported', message: why, evidence: {} };
   try {

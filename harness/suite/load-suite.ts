@@ -14,10 +14,10 @@ import type { SectionContext } from '../checks/check.ts';
 import { targetNames } from '../targets/registry.ts';
 import { parseThresholds } from '../load/thresholds.ts';
 import { applyImported, importAll, mergeConsumers } from '../policy/import.ts';
+import type { BackendMapping } from '../policy/types.ts';
 import type { Consumer, Credential, LoadConfig, LoadScenario, Suite, TargetSpec, UpstreamSpec } from '../model/suite.ts';
 import type { Policies } from '../model/policies.ts';
 import { parseRoutes } from './routes.ts';
-import { notCheckedDetail } from './strict.ts';
 import type { Route } from '../model/routes.ts';
 
 type Path = (string | number)[];
@@ -331,12 +331,46 @@ async function parsePolicies(p: Parsed, consumers: Consumer[], upstreams: Upstre
   return policies as Policies;
 }
 
+/** import.backends: a backend (Service) name -> an upstream of the suite and one of its versions. */
+function parseBackends(p: Parsed, upstreams: UpstreamSpec[]): Record<string, BackendMapping> | undefined {
+  const raw = obj(obj(p.raw.import).backends);
+  if (!Object.keys(raw).length) return undefined;
+  const out: Record<string, BackendMapping> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const b = obj(value);
+    const up = upstreams.find((u) => u.name === b.upstream);
+    if (!up) return p.at(['import', 'backends', name, 'upstream'], `no upstream named ${String(b.upstream)} (upstreams: ${upstreams.map((u) => u.name).join(', ')})`);
+    if (!up.versions.includes(b.version as string)) p.at(['import', 'backends', name, 'version'], `upstream ${up.name} has no version ${String(b.version)} (versions: ${up.versions.join(', ')})`);
+    out[name] = { upstream: up.name, version: b.version as string };
+  }
+  return out;
+}
+
+/** Imported routes must reach the suite's upstreams and versions, as its own routes must. */
+function checkImportedRoutes(p: Parsed, routes: Route[], upstreams: UpstreamSpec[]): void {
+  for (const r of routes) {
+    const up = upstreams.find((u) => u.name === r.to.upstream);
+    const how = 'add it under upstreams, or map the backends under import.backends';
+    if (!up) p.at(['policies', 'from'], `imported route ${r.name} (${r.origin.place}) sends to ${r.to.upstream}, which is not an upstream of the suite (upstreams: ${upstreams.map((u) => u.name).join(', ')}); ${how}`);
+    const unknown = Object.entries(r.to.weights).filter(([v, w]) => w > 0 && !up!.versions.includes(v)).map(([v]) => v);
+    if (unknown.length) p.at(['policies', 'from'], `imported route ${r.name} (${r.origin.place}) sends to versions ${unknown.join(', ')} that upstream ${up!.name} does not have (versions: ${up!.versions.join(', ')})`);
+  }
+}
+
+/** The suite's own routes win over imported ones (with a note); else the imported ones are the suite's. */
+function chooseRoutes(own: Route[] | undefined, importedRoutes: Route[], imported: Suite['imported']): Route[] | undefined {
+  if (!importedRoutes.length) return own;
+  if (!own) return importedRoutes;
+  imported?.notes.push({ source: 'suite', resource: 'routes', kind: 'info', message: `the suite's own routes: win; the ${importedRoutes.length} imported routes (${importedRoutes.map((r) => r.name).join(', ')}) are not used` });
+  return own;
+}
+
 /** policies.from: Istio / Gateway API / Kong files imported as expectations; explicit policies win. */
-async function importPolicies(p: Parsed, own: { policies: Policies; consumers: Consumer[]; upstreams: UpstreamSpec[] }): Promise<{ policies: Policies; consumers: Consumer[]; imported: NonNullable<Suite['imported']> }> {
+async function importPolicies(p: Parsed, own: { policies: Policies; consumers: Consumer[]; upstreams: UpstreamSpec[] }): Promise<{ policies: Policies; consumers: Consumer[]; imported: NonNullable<Suite['imported']>; routes: Route[] }> {
   const from: string[] = [];
   for (const [i, f] of (obj(p.raw.policies).from as string[]).entries()) from.push(await existingFile(p, ['policies', 'from', i], f));
   const { upstreams } = own;
-  const result = importAll(from, upstreams);
+  const result = importAll(from, upstreams, parseBackends(p, upstreams));
   const applied = applyImported(own.policies, result);
   const merged = applied.policies;
   const consumers = mergeConsumers(own.consumers, result.consumers);
@@ -359,7 +393,8 @@ async function importPolicies(p: Parsed, own: { policies: Policies; consumers: C
   if ((merged.auth || merged.rateLimit?.by === 'consumer') && !consumers.some((c) => c.valid)) {
     p.at(['policies', 'from'], 'an imported auth or per-consumer rate limit needs at least one consumer with a valid credential (under consumers:)');
   }
-  return { policies: merged, consumers, imported: { from, notes } };
+  checkImportedRoutes(p, result.routes, upstreams);
+  return { policies: merged, consumers, imported: { from, notes }, routes: result.routes };
 }
 
 /** The routing check gets the routes; its settings (policies.routing) keep their defaults unless the suite sets them. */
@@ -381,8 +416,11 @@ export async function loadSuite(file: string): Promise<Suite> {
   let policies = await parsePolicies(p, consumers, upstreams);
   let allConsumers = consumers;
   let imported: Suite['imported'];
-  if (Array.isArray(obj(p.raw.policies).from)) ({ policies, consumers: allConsumers, imported } = await importPolicies(p, { policies, consumers, upstreams }));
-  const routes = Array.isArray(p.raw.routes) ? await parseRoutes({ file: p.file, at: p.at, section: (base) => sectionContext(p, base, consumers, upstreams), checks, upstreams }, p.raw.routes) : undefined;
+  let importedRoutes: Route[] = [];
+  if (Array.isArray(obj(p.raw.policies).from)) ({ policies, consumers: allConsumers, imported, routes: importedRoutes } = await importPolicies(p, { policies, consumers, upstreams }));
+  else if (obj(p.raw.import).backends !== undefined) p.at(['import', 'backends'], 'maps the backends of imported resources, but the suite imports none (policies.from)', true);
+  const own = Array.isArray(p.raw.routes) ? await parseRoutes({ file: p.file, at: p.at, section: (base) => sectionContext(p, base, consumers, upstreams), checks, upstreams }, p.raw.routes) : undefined;
+  const routes = chooseRoutes(own, importedRoutes, imported);
   if (routes) policies = withRoutes(p, policies, routes);
   else if (policies.routing) p.at(['policies', 'routing'], 'the suite has no routes to check (add routes:, or import them with policies.from)', true);
   if (!Object.keys(policies).length && !routes) p.at(['policies'], `configures no policy and no route, so nothing would be checked: set one of ${checks.filter((c) => c.name !== 'routing').map((c) => c.name).join(', ')}, add routes, or import them with policies.from`, true);
@@ -390,9 +428,6 @@ export async function loadSuite(file: string): Promise<Suite> {
   if (specOptions) suite.specOptions = specOptions;
   if (routes) suite.routes = routes;
   if (imported) suite.imported = imported;
-  // import.strict: a field the import leaves not checked fails the suite, as --strict does (suite/strict.ts).
-  const notChecked = obj(p.raw.import).strict === true ? notCheckedDetail(imported?.notes ?? []) : undefined;
-  if (notChecked) p.at(['import', 'strict'], notChecked);
   if (p.raw.load !== undefined) suite.load = parseLoad(p.file, obj(p.raw.load), (path, v) => duration(p, path, v), p.at, allConsumers, policies);
   return suite;
 }
