@@ -18,6 +18,7 @@ import type { BackendMapping } from '../policy/types.ts';
 import type { Consumer, Credential, LoadConfig, LoadScenario, Suite, TargetSpec, UpstreamSpec } from '../model/suite.ts';
 import type { Policies } from '../model/policies.ts';
 import { parseRoutes } from './routes.ts';
+import { notCheckedDetail } from './strict.ts';
 import type { Route } from '../model/routes.ts';
 
 type Path = (string | number)[];
@@ -428,6 +429,9 @@ export async function loadSuite(file: string): Promise<Suite> {
   if (specOptions) suite.specOptions = specOptions;
   if (routes) suite.routes = routes;
   if (imported) suite.imported = imported;
+  // import.strict: a field the import leaves not checked fails the suite, as --strict does (suite/strict.ts).
+  const notChecked = obj(p.raw.import).strict === true ? notCheckedDetail(imported?.notes ?? []) : undefined;
+  if (notChecked) p.at(['import', 'strict'], notChecked);
   if (p.raw.load !== undefined) suite.load = parseLoad(p.file, obj(p.raw.load), (path, v) => duration(p, path, v), p.at, allConsumers, policies);
   return suite;
 }
