@@ -44,6 +44,11 @@ const runs = Number(values.runs);
 let failed = 0;
 let requests = 0;
 let counted = 0;
+/** Passes, those with a warning (inconclusive: the interval never fitted the band), and their requests. */
+let passRequests = 0;
+let inconclusive = 0;
+let failRequests = 0;
+let stated: unknown;
 const started = Date.now();
 const messages = new Map<string, number>();
 try {
@@ -55,11 +60,16 @@ try {
       const key = r.message.replace(/\d+(\.\d+)?/g, 'N');
       messages.set(key, (messages.get(key) ?? 0) + 1);
     }
-    const n = (r.evidence.data as { requests?: number } | undefined)?.requests;
+    const data = r.evidence.data as { requests?: number; method?: string; power?: unknown; meanAtWeights?: number } | undefined;
+    const n = data?.requests;
     if (typeof n === 'number') {
       requests += n;
       counted++;
+      if (r.status === 'passed') passRequests += n;
+      else failRequests += n;
     }
+    if (r.status === 'passed' && r.warnings?.length) inconclusive++;
+    stated ??= data?.method ? { method: data.method, power: data.power, meanAtWeights: data.meanAtWeights } : undefined;
     if ((i + 1) % 10 === 0) process.stderr.write(`${i + 1}/${runs} runs, ${failed} failed\n`);
   }
 } finally {
@@ -68,4 +78,7 @@ try {
 const secs = (Date.now() - started) / 1000;
 console.log(`${values.check} on ${values.target} (${JSON.stringify(target)}): ${runs} runs, ${failed} failed, ${runs - failed} passed` +
   (counted ? `; mean requests per verdict ${(requests / counted).toFixed(0)}` : '') + `; ${secs.toFixed(1)} s (${(secs / runs).toFixed(2)} s/run)`);
+const passed = runs - failed;
+console.log(`  per pass ${passed ? (passRequests / passed).toFixed(0) : '-'} requests (${inconclusive} inconclusive), per failure ${failed ? (failRequests / failed).toFixed(0) : '-'}`);
+if (stated) console.log(`  stated: ${JSON.stringify(stated)}`);
 for (const [m, n] of messages) console.log(`  ${n}x ${m}`);
