@@ -20,7 +20,7 @@ const suiteWith = (routes: Route[], policies: Suite['policies'] = {}) => ({ upst
 describe('route scopes: a route\'s own policies, with requests that select it', () => {
   const jason = route('jason', [{ headers: [{ name: 'end-user', kind: 'exact', value: 'jason' }], query: [] }]);
   const product1 = route('product-1', [{ path: { kind: 'prefix', value: '/reviews/1' }, methods: ['GET'], headers: [], query: [] }], { retry });
-  const rest = route('default', [], { timeout: { requestMs: 2000, statuses: [504] } } as RoutePolicies);
+  const rest = route('default', [], { timeout: { requestMs: 2000, status: [504] } });
 
   it('one scope per own policy; every shaped request is taken by its route (not an earlier one)', () => {
     const suite = suiteWith([jason, product1, rest]);
