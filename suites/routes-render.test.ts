@@ -22,6 +22,7 @@ import { haproxyTarget } from '../harness/targets/haproxy/index.ts';
 import type { TargetDriver } from '../harness/targets/target.ts';
 import type { Suite } from '../harness/model/suite.ts';
 import type { Spec } from '../harness/model/spec.ts';
+import type { FaultProgram } from '../harness/model/upstream.ts';
 import { expectedFor, routeTable } from '../harness/routes/table.ts';
 import { generateRequest } from '../harness/spec/generate-request.ts';
 import { REPO_ROOT } from '../harness/testing/examples.ts';
@@ -46,6 +47,7 @@ const ROUTED = `${head('routed', 'v1, v2, v3, v4')}routes:
     match: { headers: { end-user: { exact: jason } } }
     to: { upstream: reviews, version: v2 }
     transform: { request: { setHeaders: { x-route: jason } } }
+    timeout: { request: 400ms }
   - name: beta
     hosts: [reviews]
     matches:
@@ -75,6 +77,23 @@ policies:
   routing: {}
 `;
 
+/** Rewrites (HAProxy only: nginx proxies with a variable and no URI, so it is notSupported there). */
+const REWRITES = `${head('rewrites', 'v1, v2')}routes:
+  - name: moved
+    hosts: [reviews]
+    match: { path: { prefix: /reviews/9 } }
+    to: { upstream: reviews, version: v2 }
+    rewrite: { prefix: /reviews/4 }
+  - name: pinned
+    hosts: [reviews]
+    match: { headers: { x-pinned: { present: true } } }
+    to: { upstream: reviews, version: v2 }
+    rewrite: { full: /reviews/0 }
+  - name: default
+    hosts: [reviews]
+    to: { upstream: reviews, version: v1 }
+`;
+
 const folder = tempFolder();
 const drivers: TargetDriver[] = [nginxTarget, haproxyTarget];
 
@@ -96,6 +115,7 @@ const worlds: Record<string, World> = {};
 beforeAll(async () => {
   worlds.routed = await world('routed', ROUTED);
   worlds.partial = await world('partial', PARTIAL);
+  worlds.rewrites = await world('rewrites', REWRITES);
 });
 afterAll(async () => {
   await Promise.all(Object.values(worlds).map((w) => w.fleet.close()));
@@ -109,7 +129,7 @@ interface Landing {
   paths: string[];
 }
 
-type Send = (path: string, headers?: Record<string, string>, method?: string, program?: { failFirst: number; status: number }) => Promise<Landing>;
+type Send = (path: string, headers?: Record<string, string>, method?: string, program?: FaultProgram) => Promise<Landing>;
 
 function sender(w: World, base: string): Send {
   return async (path, headers = {}, method = 'GET', program) => {
@@ -194,6 +214,18 @@ describe.each(drivers)('$name: routes rendered and run', (driver) => {
     expect(other.headers[0]['x-route']).toBeUndefined();
   });
 
+  it("a route's own timeout bounds its requests only", { timeout: 30_000 }, async ({ proxies }) => {
+    const { send } = await started(driver, worlds.routed, proxies);
+    const t0 = Date.now();
+    const jason = await send('/reviews/3', { 'end-user': 'jason' }, 'GET', { delayMs: 1500 });
+    const took = Date.now() - t0;
+    expect([jason.status, jason.tries]).toEqual([504, ['reviews v2']]);
+    expect(took).toBeGreaterThanOrEqual(390);
+    expect(took).toBeLessThan(1200);
+    const other = await send('/reviews/3', {}, 'GET', { delayMs: 1000 });
+    expect(other.status).toBe(200);
+  });
+
   it('the default route splits 80/20 between v1 and v3', { timeout: 30_000 }, async ({ proxies }) => {
     const { send } = await started(driver, worlds.routed, proxies);
     const counts: Record<string, number> = {};
@@ -221,5 +253,20 @@ describe.each(drivers)('$name: routes rendered and run', (driver) => {
       const l = await send(path, headers);
       expect([path, l.status, l.tries], JSON.stringify(headers)).toEqual([path, status, tries]);
     }
+  });
+});
+
+describe('rewrites', () => {
+  it('HAProxy: the upstream sees the matched prefix replaced, or the whole path; the query is kept', { timeout: 30_000 }, async ({ proxies }) => {
+    const { send } = await started(haproxyTarget, worlds.rewrites, proxies);
+    expect((await send('/reviews/95?x=1')).paths).toEqual(['/reviews/45?x=1']);
+    expect((await send('/reviews/9')).paths).toEqual(['/reviews/4']);
+    expect((await send('/reviews/5', { 'x-pinned': 'yes' })).paths).toEqual(['/reviews/0']);
+    const plain = await send('/reviews/5');
+    expect([plain.tries, plain.paths]).toEqual([['reviews v1'], ['/reviews/5']]);
+  });
+
+  it('nginx: a rewrite is notSupported, with the reason', () => {
+    expect(nginxTarget.cannotRender!(worlds.rewrites.suite.policies).routing).toMatch(/^route moved: rendered configs proxy with the variable \$pp_to and no URI/);
   });
 });

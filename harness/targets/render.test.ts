@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect } from 'vitest';
 import { it } from '../testing/fixtures.ts';
+import { checkRendered } from '../testing/config-check.ts';
 import { generateKeyPairSync } from 'node:crypto';
 import { InputError } from '../model/errors.ts';
 import { haproxyTarget } from './haproxy/index.ts';
@@ -10,19 +10,12 @@ import { nginxRate } from './nginx/render.ts';
 import { nginxTarget } from './nginx/index.ts';
 import { integerWeights } from './shared/plan.ts';
 import type { TargetDriver } from './target.ts';
-import type { RenderedConfig, RenderInput } from '../model/target.ts';
+import type { RenderInput } from '../model/target.ts';
 import { getTarget, targetNames } from './registry.ts';
 import { exampleInput, REPO_ROOT } from '../testing/examples.ts';
 
 
-function check(config: RenderedConfig, wd: string): { status: number | null; output: string } {
-  for (const [rel, content] of Object.entries(config.files)) {
-    mkdirSync(path.dirname(path.join(wd, rel)), { recursive: true });
-    writeFileSync(path.join(wd, rel), content);
-  }
-  const res = spawnSync(config.checkCommand.bin, config.checkCommand.args, { encoding: 'utf8', cwd: wd });
-  return { status: res.status, output: `${res.stdout}${res.stderr}` };
-}
+const check = checkRendered;
 
 const listen = { host: '127.0.0.1', port: 18123 };
 const drivers: TargetDriver[] = [nginxTarget, haproxyTarget];

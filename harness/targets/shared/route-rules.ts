@@ -64,7 +64,8 @@ const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
 function routeProblem(route: Route, proxy: string): string | undefined {
   for (const re of regexesOf(route)) {
     try {
-      regexSource(re.source, routePlace(route, re.at), proxy);
+      // The model's regexes are RE2's (Istio, Gateway API via Envoy): one RE2 cannot take has no meaning to carry.
+      regexSource(re.source, routePlace(route, re.at), proxy, true);
     } catch (err) {
       return `route ${route.name} ${re.at}: ${(err as Error).message}`;
     }
