@@ -19,6 +19,7 @@
 
 import type { CheckOutcome, Failure } from '../../model/result.ts';
 import { SERVED_BY_HEADER } from '../../model/upstream.ts';
+import { shareTestFacts } from '../../stats/sequential.ts';
 import { failedOutcome } from '../check.ts';
 import { failureOf } from '../shared/client.ts';
 import type { Landing, RoutingCase, RoutingRun, SplitRun } from './drive.ts';
@@ -73,13 +74,21 @@ function splitFailure(s: SplitRun): Failure | undefined {
   return { code: 'routing.shareOff', message: `${s.route}: ${off.version} got ${pct(off.observed)}% (interval ${pct(off.low)}–${pct(off.high)}%), expected ${pct(off.expected)}% ± ${tol * 100}% after ${l.n} requests` };
 }
 
+/** What the split's sequential test promises (stats/sequential.ts), stated beside its verdict. */
+function splitFacts(s: SplitRun) {
+  const f = shareTestFacts(s.test);
+  return { method: f.method, falseAlarm: f.falseAlarm, falsePass: f.falsePass, power: { ...f.power, share: round(f.power.share), meanRequests: Math.round(f.power.meanRequests) } };
+}
+
 function splitData(s: SplitRun) {
   return {
     route: s.route,
     operation: s.op,
     requests: s.look?.n ?? 0,
     looks: s.trail,
-    bands: (s.look?.bands ?? []).map((b) => ({ version: b.version, expected: round(b.expected), observed: round(b.observed), count: b.count, interval: [round(b.low), round(b.high)] })),
+    bands: (s.look?.bands ?? []).map((b) => ({ version: b.version, expected: round(b.expected), observed: round(b.observed), count: b.count, interval: [round(b.low), round(b.high)], equivalence: [round(b.passLow), round(b.passHigh)] })),
+    conclusive: s.look?.conclusive ?? false,
+    test: splitFacts(s),
   };
 }
 
@@ -101,7 +110,7 @@ export function judgeRouting(run: RoutingRun): CheckOutcome {
   if (failures.length) return failedOutcome('routes not honoured', failures, { data });
   const routes = new Set(run.cases.map((c) => c.route)).size;
   const kinds = (k: RoutingCase['kind']) => run.cases.filter((c) => c.kind === k).length;
-  const warnings = run.splits.filter((s) => s.look && s.look.decision === 'pass' && !s.look.bands.every((b) => b.low >= b.expected - s.test.tolerance && b.high <= b.expected + s.test.tolerance)).map((s) => `${s.route}: split inconclusive at ${s.look!.n} requests: no significant deviation, but the interval does not yet fit the tolerance band`);
+  const warnings = run.splits.filter((s) => s.look && s.look.decision === 'pass' && !s.look.conclusive).map((s) => `${s.route}: split inconclusive at ${s.look!.n} requests: no significant deviation, but the interval does not yet fit the tolerance band`);
   const message = `${routes} route(s): ${kinds('takes')} matching, ${kinds('nearMiss')} near-miss and ${kinds('order')} first-match case(s) landed right (${counted} requests)${run.splits.length ? `; ${run.splits.length} split(s) within tolerance (${splitRequests} requests)` : ''}`;
   return { status: 'passed', message, evidence: { data }, ...(warnings.length ? { warnings } : {}) };
 }
