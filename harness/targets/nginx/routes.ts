@@ -22,6 +22,9 @@
 // - One map reads one source, so each condition is its own 0/1 map; a match is
 //   a map of the concatenated flags ("111" when all hold), a route the OR of
 //   its matches, and $pp_route a map over every route's flags.
+// - Regexes are tried only on a non-empty value (ngx_http_map_find: `if (len &&
+//   map->nregex)`): an empty value gets the default, so the scope map's key has
+//   a prefix ("op:$pp_op") and an absent header matches no regex.
 // - Paths are $uri (normalized, without the query), as the operation map reads
 //   them; headers $http_<name> (absent and empty read the same: ""); query
 //   parameters are cut out of $args by name, case-sensitively, the first
