@@ -194,7 +194,7 @@ function gwBackends(r: Rule, transform: TransformPolicy): Array<{ reached: Reach
       if (str(fl.type) === 'RequestHeaderModifier' && live === 1 && weight > 0) {
         headerModifier(r, obj(fl.requestHeaderModifier), fieldPath(f, 'requestHeaderModifier'), transform);
         r.host.use(r.res, fieldPath(f, 'type'));
-      } else r.note('unexpressed', `${r.where}: a ${String(fl.type)} filter on one backend of several applies to that backend's share only; not checked`, f);
+      } else r.note('unexpressed', `${r.where}: filter ${String(fl.type)} on one backend of several applies to that backend's share only; not checked`, f);
     }
     r.host.rest(r.res, at, ref, ['name', 'weight', 'port', 'namespace', 'kind', 'group', 'filters'], () => 'has no proxyproof check');
   }
@@ -270,17 +270,22 @@ function gwRule(host: GatewayHost, res: string, name: string, hostnames: string[
   host.result.routes.push(route);
 }
 
+/** The suite-wide split of a rule's backendRefs: onto the versions they map to (import.backends, or versions named after them), else their names as versions of the first upstream. */
+function suiteCanary(host: GatewayHost, refs: Obj[], doc: Obj): { upstream: string; weights: Record<string, number> } {
+  const parts = refs.map((ref) => ({ reached: reachedBy(host.ctx, str(ref.name) ?? '?'), weight: num(ref.weight) ?? 1 }));
+  const mapped = parts.every((p) => p.reached) ? destinationOf(parts as Array<{ reached: Reached; weight: number }>) : undefined;
+  if (mapped && typeof mapped !== 'string') return { upstream: mapped.upstream, weights: mapped.weights };
+  const weights: Record<string, number> = {};
+  for (const ref of refs) weights[str(ref.name) ?? '?'] = num(ref.weight) ?? 1;
+  return { upstream: host.ctx.upstreams?.[0]?.name ?? str(obj(doc.metadata).name) ?? 'upstream', weights };
+}
+
 /** The suite-wide canary and retry of an HTTPRoute, as imported before routes existed. */
 function suiteWide(host: GatewayHost, res: string, doc: Obj): void {
   for (const [i, rule] of arr(obj(doc.spec).rules).map(obj).entries()) {
     const where = `rules[${i}]`;
     const refs = arr(rule.backendRefs).map(obj);
-    if (refs.length > 1 && arr(rule.matches).length <= 1) {
-      const weights: Record<string, number> = {};
-      for (const ref of refs) weights[str(ref.name) ?? '?'] = num(ref.weight) ?? 1;
-      const upstream = host.ctx.upstreams?.[0]?.name ?? str(obj(doc.metadata).name) ?? 'upstream';
-      host.setCanary(res, { upstream, weights, tolerance: IMPORTED_CANARY_TOLERANCE, alpha: 1e-4, maxRequests: 6400 });
-    }
+    if (refs.length > 1 && arr(rule.matches).length <= 1) host.setCanary(res, { ...suiteCanary(host, refs, doc), tolerance: IMPORTED_CANARY_TOLERANCE, alpha: 1e-4, maxRequests: 6400 });
     if (rule.retry === undefined) continue;
     const retry = obj(rule.retry);
     const codes = arr(retry.codes).map(num).filter((c): c is number => c !== undefined);

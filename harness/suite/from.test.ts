@@ -50,3 +50,52 @@ describe('policies.from', () => {
     await expect(loadSuite(suite(`  from: [${istio}/virtual-service-reviews-50-v3.yaml]`, '[v1, v2]'))).rejects.toThrow(/imported canary names versions v3/);
   });
 });
+
+// Imported routes become the suite's routes (and the routing check's) when it writes none;
+// its own routes win, with a note; import.backends maps backendRefs onto upstreams and versions.
+const real = join(REPO_ROOT, 'fixtures', 'realdata', 'istio', 'bookinfo-networking');
+const httpRoute = join(dir, 'reviews-route.yaml');
+writeFileSync(
+  httpRoute,
+  `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: reviews }
+spec:
+  hostnames: [reviews]
+  rules:
+  - backendRefs: [{ name: reviews-stable, port: 80, weight: 90 }, { name: reviews-next, port: 80, weight: 10 }]
+`,
+);
+
+describe('imported routes', () => {
+  it("reviews-test-v2 with the DestinationRules: the suite's routes and the routing check's, with nothing else set", async () => {
+    const s = await loadSuite(suite(`  from: [${real}/destination-rule-all.yaml, ${real}/virtual-service-reviews-test-v2.yaml]\n`));
+    expect(s.routes?.map((r) => [r.name, r.to.weights])).toEqual([
+      ['reviews.http0', { v2: 100 }],
+      ['reviews.http1', { v1: 100 }],
+    ]);
+    expect(s.policies.routing?.routes).toBe(s.routes);
+  });
+
+  it("the suite's own routes win over imported ones, and a note says so", async () => {
+    const s = await loadSuite(suite(`  from: [${real}/destination-rule-all.yaml, ${real}/virtual-service-reviews-test-v2.yaml]\nroutes:\n  - name: all-v3\n    to: { upstream: reviews, version: v3 }\n`));
+    expect(s.routes?.map((r) => r.name)).toEqual(['all-v3']);
+    expect(s.imported?.notes.find((n) => n.resource === 'routes')?.message).toMatch(/the suite's own routes: win; the 2 imported routes \(reviews\.http0, reviews\.http1\) are not used/);
+  });
+
+  it('an imported route onto a version the suite lacks is an input error naming the route', async () => {
+    await expect(loadSuite(suite(`  from: [${real}/destination-rule-all.yaml, ${real}/virtual-service-reviews-test-v2.yaml]\n`, '[v1]'))).rejects.toThrow(/imported route reviews\.http0 \(VirtualService\/reviews http\[0\]\) sends to versions v2 that upstream reviews does not have/);
+  });
+
+  it('an unmapped backendRef is an input error saying how to map it; import.backends maps it', async () => {
+    await expect(loadSuite(suite(`  from: [${httpRoute}]\n`))).rejects.toThrow(/backendRef reviews-stable is no version and no upstream of the suite .*import: \{ backends: \{ reviews-stable: \{ upstream: <upstream>, version: <version> \} \} \}/);
+    const s = await loadSuite(suite(`  from: [${httpRoute}]\nimport:\n  backends:\n    reviews-stable: { upstream: reviews, version: v1 }\n    reviews-next: { upstream: reviews, version: v2 }\n`));
+    expect(s.routes?.[0].to).toMatchObject({ upstream: 'reviews', weights: { v1: 90, v2: 10 } });
+  });
+
+  it('import.backends must name an upstream and one of its versions, and needs policies.from', async () => {
+    await expect(loadSuite(suite(`  from: [${httpRoute}]\nimport:\n  backends:\n    reviews-stable: { upstream: payments, version: v1 }\n`))).rejects.toThrow(/import\.backends\.reviews-stable\.upstream: no upstream named payments/);
+    await expect(loadSuite(suite(`  from: [${httpRoute}]\nimport:\n  backends:\n    reviews-stable: { upstream: reviews, version: v9 }\n`))).rejects.toThrow(/import\.backends\.reviews-stable\.version: upstream reviews has no version v9/);
+    await expect(loadSuite(suite(`  contract: {}\nimport:\n  backends:\n    x: { upstream: reviews, version: v1 }\n`))).rejects.toThrow(/import\.backends: maps the backends of imported resources, but the suite imports none/);
+  });
+});
