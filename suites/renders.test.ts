@@ -3,53 +3,25 @@
 // kong/kong-declarative.schema.json. Golden files for review under
 // {kong,envoy}/golden/ (regenerate: PROXYPROOF_UPDATE_GOLDEN=1 npx vitest run suites/renders.test.ts).
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importIstio } from '../harness/policy/import-istio.ts';
 import { parse } from 'yaml';
-import { loadSuite } from '../harness/suite/load-suite.ts';
-import { loadSpec } from '../harness/spec/load-spec.ts';
 import type { Suite } from '../harness/model/suite.ts';
-import type { Endpoint } from '../harness/model/upstream.ts';
-import type { RenderInput } from '../harness/model/target.ts';
+import type { Route } from '../harness/model/routes.ts';
 import { renderEnvoyBootstrap } from '../harness/targets/envoy/render.ts';
 import { validateEnvoyBootstrap } from '../harness/targets/envoy/validate.ts';
 import { kongFromUserConfig, renderKong, renderKongDoc, validateKongConfig } from '../harness/targets/kong/render.ts';
 import { getTarget } from '../harness/targets/registry.ts';
 import { REPO_ROOT } from '../harness/testing/examples.ts';
+import { golden, inputFor, portable, routeFindings } from './render-helpers.ts';
 
 const real = path.resolve(REPO_ROOT, 'fixtures', 'realdata');
-const update = process.env.PROXYPROOF_UPDATE_GOLDEN === '1';
 const suitesDir = path.join(REPO_ROOT, 'suites');
 const exampleSuites = readdirSync(suitesDir).filter((f) => f.endsWith('.suite.yaml')).sort();
 const containerSuites = readdirSync(path.join(suitesDir, 'containers')).filter((f) => f.endsWith('.suite.yaml')).sort();
 
-async function inputFor(file: string): Promise<RenderInput> {
-  const suite = await loadSuite(file);
-  const spec = await loadSpec(suite.spec);
-  let port = 9001;
-  const upstreams: Record<string, Record<string, Endpoint[]>> = {};
-  for (const u of suite.upstreams) {
-    upstreams[u.name] = {};
-    for (const v of u.versions) upstreams[u.name][v] = Array.from({ length: u.replicas }, () => ({ host: '127.0.0.1', port: port++ }));
-  }
-  return { suite, spec, listen: { host: '127.0.0.1', port: 8080 }, upstreams, workdir: '/tmp/proxyproof-render' };
-}
-
-/** Machine-independent text: the checkout's path becomes <repo>. */
-function portable(text: string): string {
-  return text.split(REPO_ROOT).join('<repo>');
-}
-
-function golden(file: string, text: string): void {
-  if (update || !existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    if (!update) throw new Error(`${file} was missing and has been written; review and commit it`);
-  }
-  expect(text).toBe(readFileSync(file, 'utf8'));
-}
 
 describe('the registry', () => {
   it('declares Kong without retry.status (Kong never retries an HTTP 5xx) and Envoy with it', () => {
@@ -232,6 +204,7 @@ describe(`configs from the real samples (${real}) validate`, () => {
     const files = [...walk(path.join(real, 'istio')), ...walk(path.join(real, 'gateway-api'))];
     const versions = new Map(base.suite.upstreams.map((u) => [u.name, new Set(u.versions)]));
     let rendered = 0;
+    let withRoutes = 0;
     const refused: string[] = [];
     for (const f of files) {
       let imported;
@@ -250,10 +223,21 @@ describe(`configs from the real samples (${real}) validate`, () => {
       if (policies.canary && !known(policies.canary.upstream, Object.keys(policies.canary.weights))) delete policies.canary;
       if (policies.fault) policies.fault = { rules: policies.fault.rules.filter((r) => versions.has(r.upstream)) };
       if (policies.fault?.rules.length === 0) delete policies.fault;
-      const boot = renderEnvoyBootstrap({ ...base, suite: { ...base.suite, policies } });
+      // Once the importers yield routes (ImportResult.routes), each route whose destination the suite has must be in
+      // the render with its versions' weights and its retry (or the suite's) on the Envoy routes of retried methods.
+      const routes = ((imported as { routes?: Route[] }).routes ?? []).filter((r) => known(r.to.upstream, Object.keys(r.to.weights)));
+      const boot = renderEnvoyBootstrap({ ...base, suite: { ...base.suite, policies, ...(routes.length ? { routes } : {}) } });
       expect(validateEnvoyBootstrap(boot), f).toEqual([]);
+      if (routes.length) {
+        const found = routeFindings(boot, routes, policies.retry);
+        expect(found.problems, f).toEqual([]);
+        expect(found.checked, f).toBeGreaterThanOrEqual(routes.length);
+        withRoutes++;
+      }
       rendered++;
     }
+    // How many samples' routes were checked (0 until the importers yield routes).
+    console.info(`samples with routes checked in their Envoy render: ${withRoutes} of ${rendered}`);
     expect(refused).toEqual(['istio/ratelimit/rate-limit-service.yaml']);
     expect(rendered).toBe(files.length - 1);
     expect(rendered).toBeGreaterThanOrEqual(85);

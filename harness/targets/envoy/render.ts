@@ -32,13 +32,16 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../model/errors.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
-import { canaryWeight, integerWeights, makePlan, type AuthPlan, type OpPlan, type Plan } from '../shared/plan.ts';
-import { basicUser, headerName, headerValue, inSuite, noControl, places, regexSource, sanitizedName, schemeNameSource } from '../shared/values.ts';
+import { canaryWeight, integerWeights, makePlan, type AuthPlan, type OpPlan, type Plan, type RoutePlan } from '../shared/plan.ts';
+import { basicUser, headerName, headerValue, inSuite, noControl, places, regexSource, sanitizedName, schemeNameSource, type Source } from '../shared/values.ts';
 import type { FaultRule } from '../../checks/fault/policy.ts';
 import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';
 import type { RetryPolicy } from '../../checks/retry/policy.ts';
+import type { TransformPolicy } from '../../checks/transform/policy.ts';
 import { ISTIO_DEFAULT_RETRY } from './istio.ts';
 import { validateEnvoyBootstrap } from './validate.ts';
+import { any, clusterName, seconds, type J } from './json.ts';
+import { routeTable } from './routes.ts';
 
 /**
  * Request transformation on the virtual host: headers set (overwriting the
@@ -48,35 +51,26 @@ import { validateEnvoyBootstrap } from './validate.ts';
  */
 function transformOf(input: RenderInput): J {
   const t = input.suite.policies.transform;
-  if (!t) return {};
+  return t ? transformHeaders(t, (p) => inSuite(input, p)) : {};
+}
+
+/** request_headers_to_add/remove of a transform whose settings live where `at` says (the suite's, or a route's). */
+function transformHeaders(t: TransformPolicy, at: (place: string) => Source): J {
   const out: J = {};
   const set = Object.entries(t.setHeaders).map(([key, value]) => {
-    const src = inSuite(input, places.setHeader(key));
+    const src = at(places.setHeader(key));
     // HeaderValue.key and .value: PGV max_bytes 16384.
     if (Buffer.byteLength(key) > 16_384 || Buffer.byteLength(value) > 16_384) throw new InputError(src.file, src.place, 'Envoy takes header names and values of at most 16384 bytes');
     return { header: { key: headerName(key, src), value: headerValue(value, src).replace(/%/g, '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' };
   });
   if (set.length) out.request_headers_to_add = set;
-  if (t.removeHeaders.length) out.request_headers_to_remove = t.removeHeaders.map((n, i) => headerName(n, inSuite(input, places.removeHeader(i))));
+  if (t.removeHeaders.length) out.request_headers_to_remove = t.removeHeaders.map((n, i) => headerName(n, at(places.removeHeader(i))));
   return out;
 }
 
 const MAIN_FILE = 'envoy.json';
 const PAYLOAD_KEY = 'pp_jwt_payload';
 
-type J = Record<string, unknown>;
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
-}
-
-function clusterName(upstream: string, version: string): string {
-  return `outbound|80|${version}|${upstream}`;
-}
-
-function any(type: string, value: J): J {
-  return { '@type': `type.googleapis.com/${type}`, ...value };
-}
 
 /**
  * retry_on: Istio's default conditions (retriable-status-codes among them, for
@@ -95,9 +89,8 @@ export function retryOn(r: RetryPolicy): string {
   return r.perTryTimeoutMs === undefined ? ISTIO_DEFAULT_RETRY.retryOn : `${ISTIO_DEFAULT_RETRY.retryOn},reset`;
 }
 
-/** Retry policy as istiod renders it (route.RetryPolicy), for the statuses the suite names. */
-function retryPolicy(plan: Plan): J | undefined {
-  const r = plan.retry;
+/** Retry policy as istiod renders it (route.RetryPolicy), for the statuses the policy (the suite's or a route's) names. */
+function retryPolicy(r: RetryPolicy | undefined): J | undefined {
   if (!r || r.attempts === 0) return undefined;
   const policy: J = {
     retry_on: retryOn(r),
@@ -149,9 +142,9 @@ function envoyContext(input: RenderInput): EnvoyContext {
   const plan = makePlan(input, 1000, 'envoy');
   // Envoy's local rate limit has one bucket per filter: other kinds are left out (their checks
   // report notSupported), as are what Envoy would refuse (envoyCannotRender says why).
-  const rl = plan.rateLimit?.by === 'global' && plan.rateLimit.windowMs >= MIN_FILL_INTERVAL_MS ? plan.rateLimit : undefined;
+  const rl = plan.rateLimit && renderableLimit(plan.rateLimit) ? plan.rateLimit : undefined;
   const faults = (input.suite.policies.fault?.rules ?? []).map((f) => (f.abort && f.abort.status < MIN_ABORT_STATUS ? { ...f, abort: undefined } : f));
-  return { input, plan, auth: plan.auth, faults, retry: retryPolicy(plan), rl };
+  return { input, plan, auth: plan.auth, faults, retry: retryPolicy(plan.retry), rl };
 }
 
 /** Clusters: one per upstream version, endpoints = the mock replicas. */
@@ -223,16 +216,52 @@ function disabled(): J {
 
 /** typed_per_filter_config of an operation's route: its fault, and the auth and rate limit filters turned off where the operation is not in scope. */
 function perFilterConfig(ctx: EnvoyContext, o: OpPlan): J {
+  return filtersFor(ctx, undefined, o);
+}
+
+/**
+ * The fault of a route's Envoy routes: the route's own (one rule, aborts under
+ * 200 left out as for the suite's, envoyCannotRender says why), else the
+ * suite's rule for the route's upstream.
+ */
+function faultFor(ctx: EnvoyContext, rp: RoutePlan | undefined, upstream: string): J | undefined {
+  const own = rp?.policies.fault?.rules[0];
+  if (own) {
+    const rule = own.abort && own.abort.status < MIN_ABORT_STATUS ? { ...own, abort: undefined } : own;
+    return rule.abort || rule.delay ? routeFault(ctx.input, rule, 0) : undefined;
+  }
+  const rule = ctx.faults.findIndex((f) => f.upstream === upstream);
+  return rule >= 0 && (ctx.faults[rule].abort || ctx.faults[rule].delay) ? routeFault(ctx.input, ctx.faults[rule], rule) : undefined;
+}
+
+/**
+ * The local rate limit on an Envoy route: a route's own limit is its own token
+ * bucket (a per-route LocalRateLimit with a token_bucket has its own bucket:
+ * local_ratelimit.cc FilterConfig), enabled and enforced; else the suite's
+ * shared bucket where the operation is in its scope (a request of no operation:
+ * when the limit names no operations), turned off elsewhere.
+ */
+function rateLimitFor(ctx: EnvoyContext, rp: RoutePlan | undefined, o: OpPlan | undefined): J | undefined {
+  const own = rp?.policies.rateLimit;
+  if (own && renderableLimit(own)) return rateLimitConfig(own, `pp_route_${rp!.key}`);
+  if (!ctx.rl) return undefined;
+  const scoped = o ? o.rateLimited : ctx.rl.operations === undefined;
+  return scoped ? undefined : unlimited();
+}
+
+/** typed_per_filter_config of an Envoy route: fault, auth off where the operation is not secured, rate limit scope. */
+function filtersFor(ctx: EnvoyContext, rp: RoutePlan | undefined, o: OpPlan | undefined): J {
   const perFilter: J = {};
-  const rule = ctx.faults.findIndex((f) => f.upstream === o.upstream);
-  if (rule >= 0 && (ctx.faults[rule].abort || ctx.faults[rule].delay)) perFilter['envoy.filters.http.fault'] = routeFault(ctx.input, ctx.faults[rule], rule);
-  if (ctx.auth && !o.secured) {
+  const fault = faultFor(ctx, rp, rp?.route.to.upstream ?? o!.upstream);
+  if (fault) perFilter['envoy.filters.http.fault'] = fault;
+  if (ctx.auth && o && !o.secured) {
     if (ctx.auth.kind === 'bearer') {
       perFilter['envoy.filters.http.jwt_authn'] = any('envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig', { disabled: true });
       perFilter['envoy.filters.http.rbac'] = any('envoy.extensions.filters.http.rbac.v3.RBACPerRoute', {});
     } else perFilter[AUTH_FILTER[ctx.auth.kind]] = disabled();
   }
-  if (ctx.rl && !o.rateLimited) perFilter['envoy.filters.http.local_ratelimit'] = unlimited();
+  const rl = rateLimitFor(ctx, rp, o);
+  if (rl) perFilter['envoy.filters.http.local_ratelimit'] = rl;
   return perFilter;
 }
 
@@ -248,13 +277,45 @@ function renderRoute(ctx: EnvoyContext, o: OpPlan): J {
     name: `${o.key}-${sanitizedName(o.op.id)}`,
     match: { safe_regex: { regex: o.op.pathRegex }, headers: [{ name: ':method', string_match: { exact: o.op.method } }] },
     route: action,
+    ...routeHeaders(ctx, undefined),
   };
   if (Object.keys(perFilter).length) route.typed_per_filter_config = perFilter;
   return route;
 }
 
+/**
+ * With routes, the transform goes on each Envoy route rather than the virtual
+ * host: a route's own replaces the suite's, and virtual host headers would be
+ * applied after a route's and overwrite them ("route level headers, virtual
+ * host level headers and finally global route configuration level headers",
+ * Envoy's header manipulation order, route_components.proto Route.request_headers_to_add).
+ */
+function routeHeaders(ctx: EnvoyContext, rp: RoutePlan | undefined): J {
+  if (!ctx.plan.routes.length) return {};
+  const own = rp?.policies.transform;
+  if (own) return transformHeaders(own, (p) => ({ file: rp!.route.origin.file, place: `${rp!.route.origin.place}.transform.${p.replace(/^policies\.transform\.request\./, '')}` }));
+  return transformOf(ctx.input);
+}
+
+/** The route's own timeout, else the suite's; 0s (none, Istio's default) when neither. */
+function timeoutFor(ctx: EnvoyContext, rp: RoutePlan | undefined): string {
+  const t = rp?.policies.timeout ?? ctx.input.suite.policies.timeout;
+  return t ? seconds(t.requestMs) : '0s';
+}
+
 /** The operations' routes, then a 404 for any request no operation matches. */
 function renderRoutes(ctx: EnvoyContext): J[] {
+  if (ctx.plan.routes.length) {
+    return routeTable({
+      input: ctx.input,
+      plan: ctx.plan,
+      opRoute: (o) => renderRoute(ctx, o),
+      filters: (rp, o) => filtersFor(ctx, rp, o),
+      retry: retryPolicy,
+      timeout: (rp) => timeoutFor(ctx, rp),
+      headers: (rp) => routeHeaders(ctx, rp),
+    });
+  }
   const routes = ctx.plan.ops.map((o) => renderRoute(ctx, o));
   routes.push({ name: 'pp-unmatched', match: { prefix: '/' }, direct_response: { status: 404, body: { inline_string: 'no operation of the spec matches\n' } } });
   return routes;
@@ -349,29 +410,39 @@ function authFilters(input: RenderInput, auth: AuthPlan, plan: Plan): J[] {
 
 /** The local rate limit: one token bucket shared by the scoped routes, enabled and enforced 100%. */
 function rateLimitFilter(rl: RateLimitPolicy): J {
-  return {
-    name: 'envoy.filters.http.local_ratelimit',
-    typed_config: any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
-      stat_prefix: 'pp_local_rate_limit',
-      token_bucket: { max_tokens: rl.limit, tokens_per_fill: rl.limit, fill_interval: seconds(rl.windowMs) },
-      filter_enabled: { runtime_key: 'pp_rl_enabled', default_value: { numerator: 100, denominator: 'HUNDRED' } },
-      filter_enforced: { runtime_key: 'pp_rl_enforced', default_value: { numerator: 100, denominator: 'HUNDRED' } },
-    }),
-  };
+  return { name: 'envoy.filters.http.local_ratelimit', typed_config: rateLimitConfig(rl, 'pp_local_rate_limit') };
+}
+
+/** A LocalRateLimit with the limit's token bucket, enabled and enforced 100%. */
+function rateLimitConfig(rl: RateLimitPolicy, statPrefix: string): J {
+  return any('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
+    stat_prefix: statPrefix,
+    token_bucket: { max_tokens: rl.limit, tokens_per_fill: rl.limit, fill_interval: seconds(rl.windowMs) },
+    filter_enabled: { runtime_key: 'pp_rl_enabled', default_value: { numerator: 100, denominator: 'HUNDRED' } },
+    filter_enforced: { runtime_key: 'pp_rl_enforced', default_value: { numerator: 100, denominator: 'HUNDRED' } },
+  });
+}
+
+/** A limit Envoy's local rate limit carries: one bucket (global) with a fill_interval of at least 50 ms. */
+export function renderableLimit(rl: RateLimitPolicy): boolean {
+  return rl.by === 'global' && rl.windowMs >= MIN_FILL_INTERVAL_MS;
 }
 
 /** The HTTP filter chain: authentication (JWT + RBAC, API key or basic), fault, local rate limit, router last. */
 function httpFilters(ctx: EnvoyContext): J[] {
   const filters: J[] = [];
   if (ctx.auth) filters.push(...authFilters(ctx.input, ctx.auth, ctx.plan));
-  if (ctx.faults.length) filters.push({ name: 'envoy.filters.http.fault', typed_config: any('envoy.extensions.filters.http.fault.v3.HTTPFault', {}) });
+  const routes = ctx.plan.routes.map((r) => r.policies);
+  if (ctx.faults.length || routes.some((p) => p.fault)) filters.push({ name: 'envoy.filters.http.fault', typed_config: any('envoy.extensions.filters.http.fault.v3.HTTPFault', {}) });
   if (ctx.rl) filters.push(rateLimitFilter(ctx.rl));
+  // Only routes' own limits: the filter is off (0%) but for the routes whose per-route config turns their bucket on.
+  else if (routes.some((p) => p.rateLimit && renderableLimit(p.rateLimit))) filters.push({ name: 'envoy.filters.http.local_ratelimit', typed_config: unlimited() });
   filters.push({ name: 'envoy.filters.http.router', typed_config: any('envoy.extensions.filters.http.router.v3.Router', {}) });
   return filters;
 }
 
 /** The listener on {{listen}}: one HTTP connection manager with the routes and filters. */
-function renderListener(input: RenderInput, routes: J[], filters: J[]): J {
+function renderListener(input: RenderInput, routes: J[], filters: J[], vhostHeaders: J): J {
   return {
     name: 'pp_in',
     address: { socket_address: { address: input.listen.host, port_value: input.listen.port } },
@@ -383,7 +454,7 @@ function renderListener(input: RenderInput, routes: J[], filters: J[]): J {
             typed_config: any('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
               stat_prefix: 'pp_in',
               access_log: [{ name: 'envoy.access_loggers.stdout', typed_config: any('envoy.extensions.access_loggers.stream.v3.StdoutAccessLog', {}) }],
-              route_config: { name: 'pp_routes', virtual_hosts: [{ name: 'pp', domains: ['*'], routes, include_request_attempt_count: true, ...transformOf(input) }] },
+              route_config: { name: 'pp_routes', virtual_hosts: [{ name: 'pp', domains: ['*'], routes, include_request_attempt_count: true, ...vhostHeaders }] },
               http_filters: filters,
             }),
           },
@@ -396,7 +467,7 @@ function renderListener(input: RenderInput, routes: J[], filters: J[]): J {
 export function renderEnvoyBootstrap(input: RenderInput): J {
   const ctx = envoyContext(input);
   const clusters = renderClusters(input);
-  const listener = renderListener(input, renderRoutes(ctx), httpFilters(ctx));
+  const listener = renderListener(input, renderRoutes(ctx), httpFilters(ctx), ctx.plan.routes.length ? {} : transformOf(input));
   // Istio splits the node id at ~ and dots: the suite name is free text, so only letters, digits, _ and - go in.
   const name = input.suite.name.replace(/[^A-Za-z0-9_-]/g, '_');
   return {

@@ -8,6 +8,7 @@ import { ALL_METHODS } from '../../model/spec.ts';
 import { timeoutOverTries } from '../shared/rules.ts';
 import { lastLineComplaint, type TargetDriver } from '../target.ts';
 import { kongFromUserConfig, renderKong } from './render.ts';
+import { kongRouteProblems } from './routes.ts';
 
 export const KONG_IMAGE = 'kong:3.9';
 
@@ -22,6 +23,18 @@ export const KONG_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'contract',
   'transform.headers',
   'timeout.request',
+  // Routes (render.ts, routes.ts; docs/targets/kong.md "Routes"): what a route states that Kong's router
+  // cannot take (a query, a negative or case-sensitive header, an order Kong's priority breaks) is
+  // cannotRender with the reason (kongRouteProblems).
+  'routing.path',
+  'routing.pathIgnoreCase',
+  'routing.method',
+  'routing.header',
+  'routing.split',
+  'routing.rewrite',
+  'route.timeout',
+  'route.transform',
+  'route.rateLimit',
 ]);
 
 /**
@@ -66,6 +79,12 @@ function kongOneReadTimeout(policies: Policies): Partial<Record<PolicyName, stri
   return { timeout: `Kong has one read_timeout per service for every method: the ${r.perTryTimeoutMs} ms per try of retried ${r.methods.join(', ')} would cut the single try of other methods before the ${t.requestMs} ms request timeout` };
 }
 
+/** Routes Kong's router cannot take as stated (kong/routes.ts kongRouteProblems says why). */
+function kongRouting(policies: Policies): Partial<Record<PolicyName, string>> {
+  const problems = kongRouteProblems(policies.routing?.routes ?? []);
+  return problems.length ? { routing: problems.join('; ') } : {};
+}
+
 export const kongTarget: TargetDriver = {
   name: 'kong',
   features: KONG_FEATURES,
@@ -75,6 +94,7 @@ export const kongTarget: TargetDriver = {
     ...timeoutOverTries(policies, 'Kong', policies.retry?.perTryTimeoutMs ?? policies.timeout?.requestMs, policies.retry?.attempts ?? 0),
     ...kongOneReadTimeout(policies),
     ...kongJwtIssuer(policies),
+    ...kongRouting(policies),
   }),
   unsupportedBecause: {
     'retry.status': KONG_NO_5XX_RETRY,
@@ -82,6 +102,9 @@ export const kongTarget: TargetDriver = {
     'retry.perTryTimeout': KONG_NO_5XX_RETRY,
     'fault.abort': "Kong has no header-matched abort (request-termination triggers on a header's presence only)",
     'fault.delay': 'Kong has no delay injection',
+    'routing.query': "Kong's default router (router_flavor traditional_compatible, Kong 3.9) matches no query parameter: kong/router/transform.lua get_expression reads methods, hosts, paths, headers, snis, sources and destinations only",
+    'route.retry': KONG_NO_5XX_RETRY,
+    'route.fault': "Kong has no header-matched abort (request-termination triggers on a header's presence only) and no delay injection",
   },
   render(input: RenderInput): RenderedConfig {
     return renderKong(input, this.process.binary);

@@ -35,7 +35,11 @@ import { parse } from 'yaml';
 import { InputError } from '../../model/errors.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { readUserConfig } from '../shared/placeholders.ts';
-import { makePlan, type OpPlan, type Plan } from '../shared/plan.ts';
+import { makePlan, type OpPlan, type Plan, type RoutePlan } from '../shared/plan.ts';
+import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';
+import type { TransformPolicy } from '../../checks/transform/policy.ts';
+import type { RouteMatch } from '../../model/routes.ts';
+import { KONG_WINDOWS, kongMatch, kongRouteProblems, withPriority } from './routes.ts';
 import { basicUser, headerName, headerValue, inSuite, places, sanitizedName, schemeNameSource, type Source } from '../shared/values.ts';
 import { comment, kongYaml, templateText } from './escape.ts';
 
@@ -45,7 +49,6 @@ const MAIN_FILE = 'kong.yml';
 const CONF_FILE = 'kong.conf';
 /** Kong target weights are 0..65535. */
 const WEIGHT_CAP = 65_535;
-const WINDOWS: Record<number, string> = { 1000: 'second', 60_000: 'minute', 3_600_000: 'hour', 86_400_000: 'day' };
 
 type J = Record<string, unknown>;
 
@@ -155,20 +158,23 @@ function authPlugin({ input, plan, notes }: KongContext): J | undefined {
 }
 
 /** rate-limiting for the scoped routes, when the window is one of Kong's. */
-function rateLimitPlugin({ input, plan, notes }: KongContext): J | undefined {
+function rateLimitPlugin({ plan, notes }: KongContext): J | undefined {
   const rl = plan.rateLimit;
   if (!rl) return undefined;
-  let plugin: J | undefined;
-  const window = WINDOWS[rl.windowMs];
-  if (!window) notes.push(`rateLimit: Kong's windows are a second, minute, hour or day; ${rl.windowMs} ms is none of them; not rendered`);
-  else {
-    // With a Redis named, counters are shared across Kong nodes (policy redis); else each node counts alone.
-    const redis = input.suite.policies.rateLimit?.redis;
-    const store = redis ? { policy: 'redis', redis: { host: redis.host, port: redis.port, ...(redis.database !== undefined ? { database: redis.database } : {}) } } : { policy: 'local' };
-    plugin = { name: 'rate-limiting', config: { [window]: rl.limit, ...store, limit_by: rl.by === 'global' ? 'service' : rl.by, fault_tolerant: true } };
-  }
+  const plugin = rateLimitingOf(rl);
+  if (!plugin) notes.push(`rateLimit: Kong's windows are a second, minute, hour or day; ${rl.windowMs} ms is none of them; not rendered`);
   if (plan.ops.filter((o) => o.rateLimited).length > 1) notes.push('rateLimit: one rate-limiting plugin per route: Kong counts each scoped route separately');
   return plugin;
+}
+
+/** A rate-limiting plugin for a limit (the suite's or a route's); undefined when its window is none of Kong's. */
+function rateLimitingOf(rl: RateLimitPolicy): J | undefined {
+  const window = KONG_WINDOWS[rl.windowMs];
+  if (!window) return undefined;
+  // With a Redis named, counters are shared across Kong nodes (policy redis); else each node counts alone.
+  const redis = rl.redis;
+  const store = redis ? { policy: 'redis', redis: { host: redis.host, port: redis.port, ...(redis.database !== undefined ? { database: redis.database } : {}) } } : { policy: 'local' };
+  return { name: 'rate-limiting', config: { [window]: rl.limit, ...store, limit_by: rl.by === 'global' ? 'service' : rl.by, fault_tolerant: true } };
 }
 
 /** Retry and fault policies are not rendered: say why. */
@@ -184,18 +190,25 @@ function unrenderedNotes({ input, plan, notes }: KongContext): void {
  */
 function transformerPlugin(input: RenderInput): J | undefined {
   const transform = input.suite.policies.transform;
-  if (!transform) return undefined;
-  const remove = transform.removeHeaders.map((n, i) => headerName(n, inSuite(input, places.removeHeader(i))));
+  return transform ? transformerOf(transform, (place) => inSuite(input, place)) : undefined;
+}
+
+/** request-transformer for a transform whose settings live where `at` says, and a whole-path rewrite (replace.uri). */
+function transformerOf(transform: TransformPolicy | undefined, at: (place: string) => Source, uri?: string): J | undefined {
+  if (!transform && uri === undefined) return undefined;
+  const remove = (transform?.removeHeaders ?? []).map((n, i) => headerName(n, at(places.removeHeader(i))));
   // name:value, split by Kong at the first ':' (a token name has none).
-  const set = Object.entries(transform.setHeaders).map(([n, v]) => {
-    const src: Source = inSuite(input, places.setHeader(n));
+  const set = Object.entries(transform?.setHeaders ?? {}).map(([n, v]) => {
+    const src: Source = at(places.setHeader(n));
     return `${headerName(n, src)}:${templateText(headerValue(v, src))}`;
   });
+  const replace: J = { ...(set.length ? { headers: set } : {}), ...(uri !== undefined ? { uri: templateText(uri) } : {}) };
   return {
     name: 'request-transformer',
     config: {
       ...(remove.length ? { remove: { headers: remove } } : {}),
-      ...(set.length ? { replace: { headers: set }, add: { headers: [...set] } } : {}),
+      ...(Object.keys(replace).length ? { replace } : {}),
+      ...(set.length ? { add: { headers: [...set] } } : {}),
     },
   };
 }
@@ -217,8 +230,9 @@ function renderRoute(o: OpPlan, plugins: RoutePlugins): J {
   return route;
 }
 
-/** One service per upstream, its host the Kong upstream of the same name, with its operations' routes. */
+/** One service per upstream, its host the Kong upstream of the same name, with the routes of its operations no route governs. */
 function renderServices({ input, plan }: KongContext, plugins: RoutePlugins, transformer: J | undefined): J[] {
+  const governed = new Set(plan.routes.flatMap((r) => r.ops));
   return plan.upstreams.map((u) => {
     const service: J = {
       name: u.name,
@@ -230,11 +244,75 @@ function renderServices({ input, plan }: KongContext, plugins: RoutePlugins, tra
       // read_timeout is per try (Kong retries a timed-out try of an idempotent method): a per-try timeout wins, else the request timeout.
       read_timeout: plan.retry?.perTryTimeoutMs ?? input.suite.policies.timeout?.requestMs ?? 30_000,
       write_timeout: 30_000,
-      routes: plan.ops.filter((o) => o.upstream === u.name).map((o) => renderRoute(o, plugins)),
+      routes: plan.ops.filter((o) => o.upstream === u.name && !governed.has(o.key)).map((o) => renderRoute(o, plugins)),
     };
     if (transformer) service.plugins = [transformer];
     return service;
   });
+}
+
+/** The Kong upstream and service of a route: its destination's replicas, weighted by the route's weights. */
+function routeUpstreamName(rp: RoutePlan): string {
+  return `${rp.upstream.name}-${rp.key}`;
+}
+
+/**
+ * A route's plugins on each of its Kong routes: the suite's auth where an
+ * operation of its domain is secured (Kong scopes a plugin to a route, not to
+ * an operation: a note names unsecured operations that share it), its own
+ * rate limit or the suite's, and its transform (or the suite's) with a
+ * whole-path rewrite (request-transformer replace.uri).
+ */
+function routePlugins(ctx: KongContext, plugins: RoutePlugins, rp: RoutePlan): J[] {
+  const domain = ctx.plan.ops.filter((o) => rp.ops.includes(o.key));
+  const out: J[] = [];
+  if (plugins.auth && domain.some((o) => o.secured)) {
+    const open = domain.filter((o) => !o.secured).map((o) => o.op.id);
+    if (open.length) ctx.notes.push(`auth: route ${rp.route.name} carries the auth plugin; its unsecured operations (${open.join(', ')}) need a credential there too`);
+    out.push(plugins.auth);
+  }
+  const rl = rp.policies.rateLimit ? rateLimitingOf(rp.policies.rateLimit) : domain.some((o) => o.rateLimited) ? plugins.rateLimit : undefined;
+  if (rl) out.push(rl);
+  const at = (place: string): Source => ({ file: rp.route.origin.file, place: `${rp.route.origin.place}.transform.${place.replace(/^policies\.transform\.request\./, '')}` });
+  const own = rp.policies.transform;
+  const transformer = own ? transformerOf(own, at, rp.route.rewrite?.full) : transformerOf(ctx.input.suite.policies.transform, (p) => inSuite(ctx.input, p), rp.route.rewrite?.full);
+  if (transformer) out.push(transformer);
+  return out;
+}
+
+/** One Kong route per match of the route (Kong has no first-match order: regex_priority ranks earlier routes higher). */
+function routeKongRoutes(ctx: KongContext, plugins: RoutePlugins, rp: RoutePlan, rank: number): J[] {
+  const matches: Array<RouteMatch | undefined> = rp.route.matches.length ? rp.route.matches : [undefined];
+  const onRoute = routePlugins(ctx, plugins, rp);
+  return matches.map((m, k) => ({
+    name: `${rp.key}.${k}-${sanitizedName(rp.route.name)}`,
+    ...withPriority(kongMatch(m), rank),
+    // A prefix rewrite: strip the matched path, the rest joined to the service's path.
+    strip_path: rp.route.rewrite?.prefix !== undefined,
+    preserve_host: false,
+    ...(onRoute.length ? { plugins: onRoute } : {}),
+  }));
+}
+
+/** A service per route, its host the route's own Kong upstream, with the route's own retry and timeout (else the suite's). */
+function routeService(ctx: KongContext, plugins: RoutePlugins, rp: RoutePlan, rank: number): J {
+  const retry = rp.policies.retry ?? ctx.plan.retry;
+  const timeout = rp.policies.timeout ?? ctx.input.suite.policies.timeout;
+  const name = routeUpstreamName(rp);
+  const service: J = { name, host: name, port: 80, protocol: 'http', retries: retry?.attempts ?? 0, connect_timeout: 2000, read_timeout: retry?.perTryTimeoutMs ?? timeout?.requestMs ?? 30_000, write_timeout: 30_000 };
+  if (rp.route.rewrite?.prefix !== undefined) service.path = rp.route.rewrite.prefix;
+  service.routes = routeKongRoutes(ctx, plugins, rp, rank);
+  return service;
+}
+
+/** The routes' services and Kong upstreams; what Kong cannot express goes in the notes. */
+function renderRouteServices(ctx: KongContext, plugins: RoutePlugins): { services: J[]; upstreams: J[] } {
+  const n = ctx.plan.routes.length;
+  for (const p of kongRouteProblems(ctx.plan.routes.map((r) => r.route))) ctx.notes.push(`routing: ${p}; not rendered that way`);
+  return {
+    services: ctx.plan.routes.map((rp, i) => routeService(ctx, plugins, rp, n - i)),
+    upstreams: renderUpstreams({ ...ctx.plan, upstreams: ctx.plan.routes.map((rp) => ({ name: routeUpstreamName(rp), servers: rp.upstream.servers })) }),
+  };
 }
 
 /** Kong upstreams: targets = the mock replicas, weights = the canary. */
@@ -301,8 +379,9 @@ export function renderKongDoc(input: RenderInput): { doc: J; notes: string[] } {
   const ctx: KongContext = { input, plan: makePlan(input, WEIGHT_CAP, 'kong'), notes: [] };
   const plugins: RoutePlugins = { auth: authPlugin(ctx), rateLimit: rateLimitPlugin(ctx) };
   unrenderedNotes(ctx);
-  const services = renderServices(ctx, plugins, transformerPlugin(input));
-  const upstreams = renderUpstreams(ctx.plan);
+  const routed = renderRouteServices(ctx, plugins);
+  const services = [...renderServices(ctx, plugins, transformerPlugin(input)), ...routed.services];
+  const upstreams = [...renderUpstreams(ctx.plan), ...routed.upstreams];
   const consumers = renderConsumers(ctx);
   const doc: J = { _format_version: '3.0', services, upstreams };
   if (consumers.length) doc.consumers = consumers;
