@@ -267,7 +267,7 @@ function gwRule(host: GatewayHost, res: string, name: string, hostnames: string[
   if (Object.keys(shape.transform.setHeaders).length || shape.transform.removeHeaders.length) policies.transform = shape.transform;
   const route: Route = { name: `${name}.${str(rule.name) ?? `rule${i}`}`, origin: { file: host.source, place: `${res} ${r.where}` }, hosts: hostnames, matches, to, policies };
   if (shape.rewrite) route.rewrite = shape.rewrite;
-  host.result.routes.push(route);
+  host.addRoute(route);
 }
 
 /** The suite-wide split of a rule's backendRefs: onto the versions they map to (import.backends, or versions named after them), else their names as versions of the first upstream. */

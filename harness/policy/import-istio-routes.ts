@@ -271,5 +271,5 @@ export function vsRouteModel(vs: VsContext, r: Obj, i: number): void {
   }
   const route: Route = { name: routeName(vs, r, i), origin: { file: rec.source, place: `${res} ${where}` }, hosts: [...vs.hosts], matches, to, policies: vsRoutePolicies(vs, r, base, where, to.upstream, dests) };
   if (r.rewrite !== undefined) vsRewrite(vs, obj(r.rewrite), fieldPath(base, 'rewrite'), where, matches, route);
-  rec.result.routes.push(route);
+  rec.addRoute(route);
 }

@@ -171,6 +171,18 @@ spec:
     expect(r.notes.find((n) => n.field === 'spec.http[1].rewrite.authority')?.kind).toBe('unexpressed');
   });
 
+  it('two VirtualServices of one name keep distinct route names', () => {
+    const one = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http: [{ route: [{ destination: { host: reviews, subset: v1 } }] }]
+`;
+    const r = importIstio(`${one}---\n${one}`, { file: 'x.yaml', upstreams: reviews });
+    expect(r.routes.map((x) => x.name)).toEqual(['reviews.http0', 'reviews.http0-2']);
+  });
+
   it('a redirect or direct response makes no route, and says so for the whole http route', () => {
     const r = vs(`  - match: [{ uri: { exact: /x } }]
     redirect: { uri: /y }

@@ -107,6 +107,14 @@ export class Recorder {
     for (const field of fields) this.result.consumed.push({ resource, field });
   }
 
+  /** A route joins the result; a name an earlier route has (two VirtualServices of one name, in two files) gets a suffix. */
+  addRoute(route: Route): void {
+    const taken = new Set(this.result.routes.map((r) => r.name));
+    let name = route.name;
+    for (let i = 2; taken.has(name); i++) name = `${route.name}-${i}`;
+    this.result.routes.push(name === route.name ? route : { ...route, name });
+  }
+
   /** Keys of `o` (at `base`) outside `handled`: each named as not checked, with `why` (given the key). */
   rest(resource: string, base: string, o: Obj, handled: readonly string[], why: (key: string) => string): void {
     for (const k of Object.keys(o)) if (!handled.includes(k)) this.note(resource, 'unexpressed', `${fieldPath(base, k)}: ${why(k)}`, fieldPath(base, k));
