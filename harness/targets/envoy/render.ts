@@ -2,7 +2,9 @@
 // sidecar for the supported subset, rendered from the suite's policies:
 //  - listener on {{listen}}, one HTTP connection manager, route per operation
 //    (method + path regex), unmatched requests 404 (direct_response) once the
-//    auth filters, which run on that route too, let them through;
+//    auth filters, which run on that route too, let them through; a suite with
+//    routes gets the route list of routes.ts instead (first match wins, per
+//    governed operation, each route's own policies; docs/targets/envoy.md §15);
 //  - one cluster per upstream version (Istio's outbound|80|<subset>|<host>),
 //    its endpoints the mock replicas on 127.0.0.1; a canary is
 //    weighted_clusters, which Envoy picks at random per request;

@@ -7,6 +7,9 @@
 // operation (methods + regex path, strip_path false), key-auth / basic-auth /
 // jwt on the secured routes with the suite's valid consumers as Kong consumers,
 // rate-limiting (policy local, fixed clock-aligned windows) on the scoped routes.
+// A suite's routes get a service and a Kong upstream each (the route's
+// weighted versions) and one Kong route per match (routes.ts; what Kong's
+// router cannot take is notSupported: docs/targets/kong.md §9).
 //
 // Kong's semantics that the checks see (Kong 3.9.1; sources in docs/targets/kong.md):
 //  - key-auth answers 401 for a missing key, "No API key found in request", and for

@@ -148,7 +148,8 @@ export function kongMatch(m: RouteMatch | undefined): J {
   if (m?.path) out.paths = [kongPath(m.path)];
   const headers = (m?.headers ?? []).filter((h) => !headerProblem(h));
   if (headers.length) out.headers = Object.fromEntries(headers.map((h) => [h.name, kongHeader(h)]));
-  // Kong refuses a route with none of methods, hosts, paths, headers (routes.lua): every path is a prefix of "/".
+  // Kong refuses an http(s) route with none of methods, hosts, headers, paths, snis
+  // (kong/db/schema/entities/routes_subschemas.lua conditional_at_least_one_of, 3.9.1): every path has the prefix "/".
   if (!out.methods && !out.paths && !out.headers) out.paths = ['/'];
   return out;
 }
