@@ -275,6 +275,8 @@ function routePlugins(ctx: KongContext, plugins: RoutePlugins, rp: RoutePlan): J
     out.push(plugins.auth);
   }
   const rl = rp.policies.rateLimit ? rateLimitingOf(rp.policies.rateLimit) : domain.some((o) => o.rateLimited) ? plugins.rateLimit : undefined;
+  // The counter's key holds the Kong route's id (rate-limiting policies/init.lua get_local_key): one count per match.
+  if (rp.policies.rateLimit && rp.route.matches.length > 1) ctx.notes.push(`rateLimit: route ${rp.route.name} has ${rp.route.matches.length} matches, each a Kong route: Kong counts each separately`);
   if (rl) out.push(rl);
   const at = (place: string): Source => ({ file: rp.route.origin.file, place: `${rp.route.origin.place}.transform.${place.replace(/^policies\.transform\.request\./, '')}` });
   const own = rp.policies.transform;
