@@ -34,6 +34,7 @@ export interface Flags {
   connections?: string;
   duration?: string;
   run?: boolean;
+  strict?: boolean;
 }
 
 export type Command = (args: string[], flags: Flags, io: Io) => Promise<number>;
@@ -79,6 +80,11 @@ const run: Command = async (args, flags, io) => {
   if (flags.baseline !== undefined && !existsSync(flags.baseline)) throw new UsageError(`--baseline ${flags.baseline}: no such file`);
   const { checkNames } = await import('../checks/registry.ts');
   for (const c of flags.check ?? []) if (!checkNames.includes(c)) throw new UsageError(`--check ${c}: no such check (checks: ${checkNames.join(', ')})`);
+  if (flags.strict) {
+    // Before runSuites: a field the import leaves unchecked stops the run before anything starts or is written.
+    const { requireFullyCheckedFiles } = await import('../run/validate.ts');
+    await requireFullyCheckedFiles(args);
+  }
   const { runSuites } = await import('../run/run-suite.ts');
   const result = await runSuites({ suites: args, targets: flags.target, checks: flags.check, seed, runtime, image: flags.image, log: (line) => io.stdout.write(`${line}\n`) });
   await writeRun(result, reportDir, flags.baseline);
@@ -90,7 +96,7 @@ const run: Command = async (args, flags, io) => {
 const validate: Command = async (args, flags, io) => {
   if (!args.length) throw new UsageError('validate needs at least one suite file');
   const { validateSuites } = await import('../run/validate.ts');
-  for (const line of await validateSuites(args, flags.target)) io.stdout.write(`${line}\n`);
+  for (const line of await validateSuites(args, flags.target, { strict: flags.strict === true })) io.stdout.write(`${line}\n`);
   return ExitCode.ok;
 };
 
@@ -179,8 +185,8 @@ const mock: Command = async (args, flags, io) => {
 
 /** Each command, the flags it takes, and what it does. */
 export const COMMANDS: Record<string, { flags: ReadonlyArray<keyof Flags>; run: Command }> = {
-  run: { flags: ['target', 'check', 'report-dir', 'seed', 'runtime', 'image', 'baseline'], run },
-  validate: { flags: ['target'], run: validate },
+  run: { flags: ['target', 'check', 'report-dir', 'seed', 'runtime', 'image', 'baseline', 'strict'], run },
+  validate: { flags: ['target', 'strict'], run: validate },
   render: { flags: ['target'], run: render },
   mock: { flags: ['port', 'seed'], run: mock },
   load: { flags: ['target', 'report-dir', 'seed', 'rate', 'connections', 'duration'], run: load },

@@ -4,10 +4,11 @@ import { EnvironmentError, InputError } from '../model/errors.ts';
 const runSuites = vi.fn();
 const validateSuites = vi.fn();
 const renderSuite = vi.fn();
+const requireFullyCheckedFiles = vi.fn();
 const startStandaloneMock = vi.fn();
 const writeReports = vi.fn();
 vi.mock('../run/run-suite.ts', () => ({ runSuites }));
-vi.mock('../run/validate.ts', () => ({ validateSuites, renderSuite }));
+vi.mock('../run/validate.ts', () => ({ validateSuites, renderSuite, requireFullyCheckedFiles }));
 vi.mock('../report/write-reports.ts', () => ({ writeReports }));
 vi.mock('../upstream/mock-upstream.ts', () => ({ startStandaloneMock }));
 
@@ -53,6 +54,8 @@ describe('usage errors: exit 2, one line', () => {
     [['run', 'a.yaml', '--image', 'kong:3.9'], 'proxyproof: --image needs --runtime container'],
     [['doctor', 'x'], 'proxyproof: doctor takes no arguments'],
     [['validate', 'a.yaml', '--seed', '3'], 'proxyproof: validate does not take --seed'],
+    [['render', 'a.yaml', '--target', 'nginx', '--strict'], 'proxyproof: render does not take --strict'],
+    [['validate', 'a.yaml', '--strict=yes'], 'proxyproof: option --strict takes no value'],
     [['deploy', 'a.yaml'], "proxyproof: unknown command 'deploy' (run, validate, render, mock, load, k6, doctor; see proxyproof --help)"],
     [[], 'proxyproof: missing command (run, validate, render, mock, load, k6, doctor; see proxyproof --help)'],
     [['--help=yes'], 'proxyproof: option --help takes no value'],
@@ -129,6 +132,24 @@ describe('commands and exit codes', () => {
     const r = await cli('render', 's.yaml', '--target', 'nginx');
     expect(r.code).toBe(4);
     expect(oneLineError(r.err)).toBe('proxyproof: internal error: boom at somewhere (x.ts:1:1)');
+  });
+
+  it('--strict reaches validate; run checks the imports first and stops there on an InputError, writing nothing', async () => {
+    validateSuites.mockResolvedValue(['a: ok']);
+    await cli('validate', 'a.yaml', '--strict');
+    expect(validateSuites).toHaveBeenCalledWith(['a.yaml'], undefined, { strict: true });
+    await cli('validate', 'a.yaml');
+    expect(validateSuites).toHaveBeenLastCalledWith(['a.yaml'], undefined, { strict: false });
+    requireFullyCheckedFiles.mockRejectedValue(new InputError('a.yaml', 'policies.from', '--strict: not checked: VirtualService/r: http[1]: mirror has no proxyproof check'));
+    const r = await cli('run', 'a.yaml', '--strict');
+    expect(r.code).toBe(2);
+    expect(oneLineError(r.err)).toBe('a.yaml:policies.from: --strict: not checked: VirtualService/r: http[1]: mirror has no proxyproof check');
+    expect(requireFullyCheckedFiles).toHaveBeenCalledWith(['a.yaml']);
+    expect(runSuites).not.toHaveBeenCalled();
+    expect(writeReports).not.toHaveBeenCalled();
+    runSuites.mockResolvedValue({ report: { summary, seed: 1 }, exitCode: 0, secrets: [] });
+    await cli('run', 'a.yaml');
+    expect(requireFullyCheckedFiles).toHaveBeenCalledTimes(1);
   });
 
   it('validate prints its lines; render prints the config', async () => {

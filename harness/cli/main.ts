@@ -24,7 +24,7 @@ function help(checkNames: readonly string[]): string {
   return `proxyproof ${VERSION}: prove that API gateways enforce the policies you configured
 
 Usage:
-  proxyproof run <suite...> [--target name]... [--check name]... [--report-dir dir] [--seed N] [--runtime process|container] [--image ref] [--baseline report.json]
+  proxyproof run <suite...> [--target name]... [--check name]... [--report-dir dir] [--seed N] [--runtime process|container] [--image ref] [--baseline report.json] [--strict]
       Run every check of the suites against their targets (proxies) and write
       report.json, junit.xml and index.html to --report-dir (default: reports).
       --target limits the run to the named targets (repeatable); --check to the
@@ -34,11 +34,16 @@ Usage:
       DOCKER_HOST); --image overrides the image of every target.
       --baseline compares with a previous report.json: index.html shows what
       newly fails, what was fixed and load figures that moved beyond noise.
-  proxyproof validate <suite...> [--target name]...
+      --strict: see validate.
+  proxyproof validate <suite...> [--target name]... [--strict]
       Check suites, specs and target configs without starting a proxy: each
       config is checked by the proxy itself (nginx -t, haproxy -c, kong config
       parse, envoy --mode validate) where its binary or image is here, else by
-      proxyproof's schemas only; the output says which ran.
+      proxyproof's schemas only; the output says which ran. Then, per suite,
+      the routes and expectations a run checks and what importing
+      policies.from did: imported, defaulted, not checked (and why), conflicts.
+      --strict (or import: { strict: true } in the suite) makes any field the
+      import leaves not checked an input error (exit 2), naming the resource.
   proxyproof render <suite> --target name
       Print the config proxyproof would give the target (with sample addresses).
   proxyproof load <suite...> [--target name]... [--rate N | --connections N] [--duration 30s] [--report-dir dir] [--seed N]
@@ -77,6 +82,7 @@ const OPTIONS = {
   connections: { type: 'string' },
   duration: { type: 'string' },
   run: { type: 'boolean' },
+  strict: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;

@@ -3,9 +3,12 @@
 // static check: the suite, the spec and what the suite says of it, every
 // target's config rendered or read (placeholders, render-time rules), and the
 // proxy's own config check (nginx -t, haproxy -c) where its binary is here.
+// It then shows what a run would check: the routes, the expectations and
+// what importing `policies.from` expressed, defaulted or left unchecked; under
+// --strict a field left unchecked is an input error (suite/strict.ts).
 
 import { InputError } from '../model/errors.ts';
-import type { TargetSpec } from '../model/suite.ts';
+import type { Suite, TargetSpec } from '../model/suite.ts';
 import { freePort } from '../runtime/ports.ts';
 import { validatorFor } from '../runtime/validators.ts';
 import { checkConfig, configCheckError } from '../runtime/process-runtime.ts';
@@ -14,6 +17,10 @@ import { shellQuote } from '../util/shell.ts';
 import { writeConfigFiles } from '../runtime/workdir-files.ts';
 import { createWorkdir } from '../runtime/workdirs.ts';
 import { getTarget } from '../targets/registry.ts';
+import { loadSuite } from '../suite/load-suite.ts';
+import { notCheckedDetail } from '../suite/strict.ts';
+import { printable } from '../util/printable.ts';
+import { suiteDetails } from './show-import.ts';
 import { configFor, driverOf, loadAll, sampleInput, selectedTargets, type Loaded } from './inputs.ts';
 
 /** The proxy's own check inside its image; its complaint becomes an InputError as a local check's would. */
@@ -43,14 +50,37 @@ async function checkTarget(l: Loaded, t: TargetSpec): Promise<string> {
   return `${t.name} (${checker}${v.kind === 'image' ? ` in ${v.image}` : ''}: ok)`;
 }
 
-export async function validateSuites(files: string[], only?: string[]): Promise<string[]> {
+export interface ValidateOptions {
+  /** --strict: an imported field proxyproof cannot check is an input error. */
+  strict?: boolean;
+}
+
+/** Under --strict, the suite's first 'unexpressed' import note as an InputError (exit 2), before anything is checked or written. */
+export function requireFullyChecked(suite: Suite): void {
+  const detail = notCheckedDetail(suite.imported?.notes ?? [], '--strict');
+  if (detail) throw new InputError(suite.file, 'policies.from', detail);
+}
+
+/** `run --strict`: every suite's import is read (and only that) before the run starts anything. */
+export async function requireFullyCheckedFiles(files: string[]): Promise<void> {
+  for (const f of files) requireFullyChecked(await loadSuite(f));
+}
+
+/**
+ * Per suite: the `ok` line (operations, targets with the config check that
+ * ran, policies), then the routes, the expectations and what the import said
+ * (show-import.ts).
+ */
+export async function validateSuites(files: string[], only?: string[], options: ValidateOptions = {}): Promise<string[]> {
   const loaded = await loadAll(files);
+  if (options.strict) for (const l of loaded) requireFullyChecked(l.suite);
   const lines: string[] = [];
   for (const l of loaded) {
     const targets: string[] = [];
     for (const t of selectedTargets(l.suite, only)) targets.push(await checkTarget(l, t));
     const policies = Object.keys(l.suite.policies).join(', ') || 'none';
-    lines.push(`${l.suite.file}: ok (${l.spec.operations.length} operations, targets ${targets.join(', ')}, policies ${policies})`);
+    lines.push(`${printable(l.suite.file)}: ok (${l.spec.operations.length} operations, targets ${targets.join(', ')}, policies ${policies})`);
+    lines.push(...suiteDetails(l.suite));
   }
   return lines;
 }
