@@ -57,7 +57,8 @@ interface Rule {
 function gwPath(p: Obj): PathMatch | undefined {
   const type = str(p.type) ?? 'PathPrefix';
   const value = str(p.value) ?? '/';
-  if (type === 'PathPrefix') return { kind: 'pathPrefix', value };
+  // conversion.go createURIMatch and route.go: PathPrefix / stays a plain prefix / (every path); others match whole elements.
+  if (type === 'PathPrefix') return value === '/' ? { kind: 'prefix', value } : { kind: 'pathPrefix', value: value.replace(/\/+$/, '') };
   if (type === 'Exact') return { kind: 'exact', value };
   if (type === 'RegularExpression') return { kind: 'regex', value };
   return undefined;
@@ -123,7 +124,8 @@ function urlRewrite(r: Rule, rw: Obj, base: string, route: { rewrite?: Route['re
   for (const k of Object.keys(rw)) {
     const f = fieldPath(base, k);
     const p = obj(rw.path);
-    if (k === 'path' && p.type === 'ReplacePrefixMatch' && typeof p.replacePrefixMatch === 'string') route.rewrite = { prefix: p.replacePrefixMatch };
+    // conversion.go createRewriteFilter trims a trailing / (a / alone removes the prefix).
+    if (k === 'path' && p.type === 'ReplacePrefixMatch' && typeof p.replacePrefixMatch === 'string') route.rewrite = { prefix: p.replacePrefixMatch.replace(/\/+$/, '') };
     else if (k === 'path' && p.type === 'ReplaceFullPath' && typeof p.replaceFullPath === 'string') route.rewrite = { full: p.replaceFullPath };
     else if (k === 'hostname') {
       r.note('unexpressed', `${r.where}: URLRewrite hostname changes the Host the upstream sees; proxyproof has no Host check`, f);

@@ -25,6 +25,12 @@ export interface VsContext {
   versionFor: (host: string, subset: string | undefined) => string;
   /** The suite's upstream for a host (by service name). */
   upstreamFor: (host: string) => string;
+  /**
+   * istiod's Gateway API semantics (annotation internal.istio.io/route-semantics: gateway, on the
+   * VirtualServices it writes for HTTPRoutes): a uri prefix other than / matches whole path
+   * elements (route.go translateRouteMatch: PathSeparatedPrefix, trailing / trimmed).
+   */
+  gatewaySemantics: boolean;
 }
 
 /** Match conditions the checks cannot vary, and why (HTTPMatchRequest). */
@@ -93,10 +99,12 @@ function vsUri(vs: VsContext, m: Obj, base: string, where: string, out: RouteMat
     vs.rec.note(vs.res, 'unexpressed', `${where}: uri ${JSON.stringify(m.uri)} is not an exact, prefix or regex match`, f);
     return;
   }
-  const path: PathMatch = { kind: sm.kind, value: sm.value };
+  const separated = vs.gatewaySemantics && sm.kind === 'prefix' && sm.value !== '/';
+  const path: PathMatch = separated ? { kind: 'pathPrefix', value: sm.value.replace(/\/+$/, '') } : { kind: sm.kind, value: sm.value };
   vs.rec.use(vs.res, f);
-  if (m.ignoreUriCase === true && sm.kind === 'regex') {
-    vs.rec.note(vs.res, 'unexpressed', `${where}: ignoreUriCase on a regex uri: Istio applies it to exact and prefix only (virtual_service.proto), so the regex is checked as written`, fieldPath(base, 'ignoreUriCase'));
+  if (m.ignoreUriCase === true && (sm.kind === 'regex' || separated)) {
+    const what = separated ? 'a whole-element prefix (Gateway API semantics)' : 'a regex uri';
+    vs.rec.note(vs.res, 'unexpressed', `${where}: ignoreUriCase on ${what}: the route model ignores case for exact and prefix only (virtual_service.proto), so the path is checked as written`, fieldPath(base, 'ignoreUriCase'));
   } else if (m.ignoreUriCase !== undefined) {
     if (m.ignoreUriCase === true) path.ignoreCase = true;
     vs.rec.use(vs.res, fieldPath(base, 'ignoreUriCase'));
@@ -199,12 +207,19 @@ function vsRewrite(vs: VsContext, rw: Obj, base: string, where: string, matches:
     const f = fieldPath(base, k);
     if (k === 'uri' && typeof rw.uri === 'string') {
       const kinds = new Set(matches.map((m) => m.path?.kind));
-      if (kinds.size === 1 && kinds.has('prefix')) route.rewrite = { prefix: rw.uri };
+      // route.go: under Gateway semantics a rewrite to / removes the matched prefix (a regex keeping one /): the prefix swapped for nothing.
+      const removes = vs.gatewaySemantics && rw.uri === '/' && kinds.size === 1 && kinds.has('pathPrefix');
+      if (removes) route.rewrite = { prefix: '' };
+      else if (kinds.size === 1 && (kinds.has('prefix') || kinds.has('pathPrefix'))) route.rewrite = { prefix: rw.uri };
       else if (kinds.size === 1 && kinds.has('exact')) route.rewrite = { full: rw.uri };
       else {
         vs.rec.note(vs.res, 'unexpressed', `${where}: rewrite.uri is checked only when every match is a uri prefix, or every match a uri exact (Envoy swaps the matched prefix, or the whole path); this route's are ${[...kinds].map((x) => x ?? 'none').join(', ')}`, f);
         continue;
       }
+      vs.rec.use(vs.res, f);
+    } else if (k === 'uriRegexRewrite' && obj(rw.uriRegexRewrite).match === '/.*' && typeof obj(rw.uriRegexRewrite).rewrite === 'string') {
+      // '/.*' matches the whole path (every path starts with /): the path istiod writes for a full-path replacement.
+      route.rewrite = { full: obj(rw.uriRegexRewrite).rewrite as string };
       vs.rec.use(vs.res, f);
     } else if (k === 'authority') vs.rec.note(vs.res, 'unexpressed', `${where}: rewrite.authority changes the Host the upstream sees; proxyproof has no Host check`, f);
     else vs.rec.note(vs.res, 'unexpressed', `${where}: rewrite.${k} has no proxyproof check`, f);

@@ -137,7 +137,7 @@ class Importer extends Recorder implements GatewayHost {
     }
     // istiod reads this annotation on the VirtualServices it writes for HTTPRoutes (pilot/pkg/model UseGatewaySemantics).
     const semantics = obj(obj(doc.metadata).annotations)['internal.istio.io/route-semantics'];
-    if (semantics === 'gateway') this.note(res, 'unexpressed', "route-semantics gateway: istiod reads these routes with Gateway API semantics (a rewrite to / removes the prefix, prefixes match whole path elements); they are checked with VirtualService semantics", fieldPath(fieldPath('metadata', 'annotations'), 'internal.istio.io/route-semantics'));
+    if (semantics === 'gateway') this.note(res, 'info', 'route-semantics gateway: the routes are read as istiod reads them for Gateway API (uri prefixes match whole path elements)', fieldPath(fieldPath('metadata', 'annotations'), 'internal.istio.io/route-semantics'));
     for (const k of Object.keys(doc)) {
       if (k === 'status') this.note(res, 'info', 'status is written by the controller, not configuration', 'status');
       else if (!['apiVersion', 'kind', 'metadata', 'spec'].includes(k)) this.note(res, 'unexpressed', `${k} has no proxyproof check`, k);
@@ -210,7 +210,8 @@ class Importer extends Recorder implements GatewayHost {
     if (spec.exportTo !== undefined) this.note(res, 'unexpressed', 'exportTo limits the namespaces that see the routes; the test client sees them all', 'spec.exportTo');
     for (const k of ['tcp', 'tls']) if (spec[k] !== undefined) this.note(res, 'unexpressed', `${k} routes have no proxyproof check: proxyproof checks HTTP`, `spec.${k}`);
     this.rest(res, 'spec', spec, ['hosts', 'gateways', 'exportTo', 'tcp', 'tls', 'http'], () => 'has no proxyproof check');
-    const vs: VsContext = { rec: this, ctx: this.ctx, res, name: str(obj(doc.metadata).name) ?? '?', hosts, versionFor: (h, s) => this.versionFor(h, s), upstreamFor: (h) => this.upstreamFor(h) };
+    const gatewaySemantics = obj(obj(doc.metadata).annotations)['internal.istio.io/route-semantics'] === 'gateway';
+    const vs: VsContext = { rec: this, ctx: this.ctx, res, name: str(obj(doc.metadata).name) ?? '?', hosts, versionFor: (h, s) => this.versionFor(h, s), upstreamFor: (h) => this.upstreamFor(h), gatewaySemantics };
     arr(spec.http).forEach((r, i) => this.vsRoute(vs, host, obj(r), i));
   }
 

@@ -328,3 +328,25 @@ ${rules}`,
     expect(two.notes.find((n) => n.field === 'spec.rules[0]')?.message).toMatch(/split across upstreams is not checked/);
   });
 });
+
+describe("istiod's own translation as the oracle", () => {
+  // fixtures/realdata/istio/networking-more/kube-gateway-http.yaml (HTTPRoutes) and its .golden (the VirtualServices
+  // istiod writes for them, with route-semantics gateway): both must import to the same routes.
+  const dir = join(real, 'istio', 'networking-more');
+  const load = (name: string) => importIstio(readFileSync(join(dir, name), 'utf8'), { file: name });
+  const shape = (r: ReturnType<typeof load>['routes'][number]) =>
+    JSON.stringify([
+      r.matches.map((m) => JSON.stringify({ ...m, headers: [...m.headers].sort((a, b) => a.name.localeCompare(b.name)) })).sort(),
+      r.rewrite ?? null,
+      r.policies.timeout?.requestMs ?? null,
+      r.policies.retry ?? null,
+      r.policies.transform ?? null,
+    ]);
+
+  it('every HTTPRoute rule imports to a route of the golden VirtualServices: matches, rewrite, timeout, retry, request headers', () => {
+    const fromRoutes = load('kube-gateway-http.yaml').routes;
+    const golden = new Set(load('kube-gateway-http.yaml.golden').routes.map(shape));
+    expect(fromRoutes.length).toBeGreaterThanOrEqual(19);
+    expect(fromRoutes.filter((r) => !golden.has(shape(r))).map((r) => `${r.name} ${shape(r)}`)).toEqual([]);
+  });
+});
