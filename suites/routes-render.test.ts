@@ -26,6 +26,7 @@ import type { FaultProgram } from '../harness/model/upstream.ts';
 import { expectedFor, routeTable } from '../harness/routes/table.ts';
 import { generateRequest } from '../harness/spec/generate-request.ts';
 import { REPO_ROOT } from '../harness/testing/examples.ts';
+import { routeFeatures } from '../harness/checks/routing/policy.ts';
 
 const SPEC = join(REPO_ROOT, 'openapi/reviews.yaml');
 
@@ -266,7 +267,9 @@ describe('rewrites', () => {
     expect([plain.tries, plain.paths]).toEqual([['reviews v1'], ['/reviews/5']]);
   });
 
-  it('nginx: a rewrite is notSupported, with the reason', () => {
-    expect(nginxTarget.cannotRender!(worlds.rewrites.suite.policies).routing).toMatch(/^route moved: rendered configs proxy with the variable \$pp_to and no URI/);
+  it('nginx: a rewrite is notSupported (the routing check needs routing.rewrite, nginx lacks it), with the reason', () => {
+    expect(routeFeatures(worlds.rewrites.suite.routes!)).toContain('routing.rewrite');
+    expect(nginxTarget.features.has('routing.rewrite')).toBe(false);
+    expect(nginxTarget.unsupportedBecause!['routing.rewrite']).toMatch(/^rendered configs proxy with the variable \$pp_to and no URI/);
   });
 });

@@ -113,35 +113,40 @@ describe('what a route needs that the target cannot carry is notSupported with t
   const policiesWith = (r: Route): Policies => ({ routing: { routes: [r], nearMisses: true, requestsPerCase: 4, maxRequests: 6400 } });
   const lookahead = route('ahead', [{ headers: [{ name: 'x', kind: 'regex', value: 'a(?=b)b' }] }]);
   const encoded = route('spaced', [{ query: [{ name: 'q', kind: 'exact', value: 'a b' }] }]);
-  const limited = route('limited', [], { policies: { rateLimit: { limit: 5, windowMs: 1000, by: 'ip' } } });
 
-  it.for([nginxTarget, haproxyTarget].map((d) => [d.name, d] as const))('%s: regexes RE2 cannot take, query values a client may encode, a route rate limit', ([, driver]) => {
+  it.for([nginxTarget, haproxyTarget].map((d) => [d.name, d] as const))('%s: regexes RE2 cannot take, query values a client may encode', ([, driver]) => {
     expect(driver.cannotRender!(policiesWith(lookahead)).routing).toMatch(/^route ahead matches\[0\]\.headers\.x\.regex: .*lookahead \(RE2 has none\)/);
     expect(driver.cannotRender!(policiesWith(encoded)).routing).toMatch(/^route spaced matches\[0\]\.query\.q: .* compares the query value as sent/);
-    expect(driver.cannotRender!(policiesWith(limited)).routing).toMatch(/^route limited: a route's own rate limit would need/);
   });
 
-  it('nginx: a route delay, an empty exact header value, a rewrite; HAProxy: a retry status retry-on does not take', () => {
-    const delayed = route('slow', [], { policies: { fault: { rules: [{ upstream: 'petstore', headers: [], delay: { fixedDelayMs: 100, percent: 100 } }] } } });
-    expect(nginxTarget.cannotRender!(policiesWith(delayed)).routing).toBe('route slow: nginx has no action that holds a request (fault.delay); rendered configs abort only');
-    expect(haproxyTarget.cannotRender!(policiesWith(delayed))).toEqual({});
+  it('nginx: an empty exact header value; a prefix rewrite without one prefix on HAProxy', () => {
     const empty = route('empty', [{ headers: [{ name: 'x', kind: 'exact', value: '' }] }]);
     expect(nginxTarget.cannotRender!(policiesWith(empty)).routing).toMatch(/nginx reads an absent header as "" too/);
     expect(haproxyTarget.cannotRender!(policiesWith(empty))).toEqual({});
-    const moved = route('moved', [{ path: { kind: 'prefix', value: '/v1/' } }], { rewrite: { prefix: '/v2/' } });
-    expect(nginxTarget.cannotRender!(policiesWith(moved)).routing).toMatch(/^route moved: rendered configs proxy with the variable/);
-    expect(haproxyTarget.cannotRender!(policiesWith(moved))).toEqual({});
-    const retry429 = route('r', [], { policies: { retry: { attempts: 1, on: [429], methods: ['GET'] } } });
-    expect(haproxyTarget.cannotRender!(policiesWith(retry429)).routing).toMatch(/^route r's own retry: HAProxy's retry-on cannot retry on 429/);
-    expect(nginxTarget.cannotRender!(policiesWith(retry429))).toEqual({});
+    const two = route('two', [{ path: { kind: 'prefix', value: '/v1/a' } }, { path: { kind: 'prefix', value: '/v1/b' } }], { rewrite: { prefix: '/v2/' } });
+    expect(haproxyTarget.cannotRender!(policiesWith(two)).routing).toMatch(/^route two: a prefix rewrite needs one path prefix/);
   });
 
-  it('both: route.rateLimit is not a feature, with the reason', () => {
+  // A route's own policies run with the route's policies in the suite's place (routes/scope.ts): the policy-level reasons and the features decide.
+  it("a route's own policies: judged as the suite's would be, in the route's scope", () => {
+    const scope429: Policies = { retry: { attempts: 1, on: [429], methods: ['GET'] } };
+    expect(haproxyTarget.cannotRender!(scope429).retry).toMatch(/^HAProxy's retry-on cannot retry on 429/);
+    const limited = route('limited', [], { policies: { rateLimit: { limit: 5, windowMs: 1000, by: 'ip' } } });
+    const delayed = route('slow', [], { policies: { fault: { rules: [{ upstream: 'petstore', headers: [], delay: { fixedDelayMs: 100, percent: 100 } }] } } });
     for (const d of [nginxTarget, haproxyTarget]) {
+      expect(d.cannotRender!(policiesWith(limited))).toEqual({});
+      expect(d.cannotRender!(policiesWith(delayed))).toEqual({});
       expect(d.features.has('route.rateLimit')).toBe(false);
       expect(d.unsupportedBecause?.['route.rateLimit']).toMatch(/rate limit/);
     }
+    expect(nginxTarget.features.has('fault.delay')).toBe(false);
     expect(nginxTarget.features.has('routing.rewrite')).toBe(false);
+    expect(nginxTarget.unsupportedBecause?.['routing.rewrite']).toMatch(/proxy_pass http:\/\/\$pp_to has no URI|variable \$pp_to and no URI/);
     expect(haproxyTarget.features.has('routing.rewrite')).toBe(true);
+  });
+
+  it.for([nginxTarget, haproxyTarget].map((d) => [d.name, d] as const))('%s: a route fault with header conditions is an input error, never rendered on the wrong requests', ([, driver], { tmp }) => {
+    const odd = route('odd', [], { policies: { fault: { rules: [{ upstream: 'petstore', headers: [{ name: 'x', exact: 'y' }], abort: { status: 503, percent: 100 } }] } } });
+    expect(() => driver.render(withRoutes(tmp, [odd]))).toThrow(/routes\[0\] \(odd\) fault: a route's fault is one abort/);
   });
 });

@@ -6,8 +6,6 @@ import { retryStatusesBeyond, timeoutOverTries } from '../shared/rules.ts';
 import { lastLineComplaint, type CheckComplaint, type TargetDriver } from '../target.ts';
 import { HAPROXY_FEATURES, HAPROXY_RETRY_STATUSES, HAPROXY_UNSUPPORTED } from './features.ts';
 import { routingProblems } from '../shared/route-rules.ts';
-import type { Policies } from '../../model/policies.ts';
-import type { Route } from '../../model/routes.ts';
 import { haproxyFromUserConfig, renderHaproxy } from './render.ts';
 
 /** `haproxy -c` says: [ALERT]    (123) : config : parsing [/w/haproxy.cfg:12] : unknown keyword 'x' ... */
@@ -23,26 +21,13 @@ export function parseHaproxyCheck(output: string): CheckComplaint {
   return { message: hap.replace(/^\[ALERT\]\s*\(\d+\)\s*:\s*/, '') };
 }
 
-/** A route's own policies HAProxy cannot carry: the same limits as the suite's, and no route rate limit. */
-function routePolicyProblem(route: Route): string | undefined {
-  const p = route.policies as Policies;
-  const why = {
-    ...retryStatusesBeyond(p, HAPROXY_RETRY_STATUSES, "HAProxy's retry-on"),
-    ...timeoutOverTries(p, 'HAProxy', p.retry?.perTryTimeoutMs, p.retry?.attempts ?? 0),
-  };
-  const first = Object.entries(why)[0];
-  if (first) return `route ${route.name}'s own ${first[0]}: ${first[1]}`;
-  if (p.rateLimit) return `route ${route.name}: ${HAPROXY_UNSUPPORTED['route.rateLimit']}`;
-  if ((p.fault?.rules ?? []).some((r) => r.headers.length)) return `route ${route.name}: a route's fault is rendered for all of its requests; header conditions on it are not`;
-  return undefined;
-}
-
 export const haproxyTarget: TargetDriver = {
   name: 'haproxy',
   features: HAPROXY_FEATURES,
   unsupportedBecause: HAPROXY_UNSUPPORTED,
   cannotRender: (policies) => ({
-    ...routingProblems(policies, 'HAProxy', routePolicyProblem),
+    // A route's own policies are judged where they are checked (routes/scope.ts: the route's policies in the suite's place).
+    ...routingProblems(policies, 'HAProxy'),
     ...retryStatusesBeyond(policies, HAPROXY_RETRY_STATUSES, "HAProxy's retry-on"),
     // Only with a per-try timeout does HAProxy retry on response-timeout.
     ...timeoutOverTries(policies, 'HAProxy', policies.retry?.perTryTimeoutMs, policies.retry?.attempts ?? 0),

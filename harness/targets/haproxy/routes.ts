@@ -28,7 +28,7 @@ import type { Route, RouteMatch } from '../../model/routes.ts';
 import type { RenderInput } from '../../model/target.ts';
 import { escapeRegExp } from '../../util/regex.ts';
 import type { Plan, RoutePlan } from '../shared/plan.ts';
-import { governedOps, headerValueOf, routePlace, rewritePrefix } from '../shared/route-rules.ts';
+import { governedOps, headerValueOf, routeFault, routePlace, rewritePrefix } from '../shared/route-rules.ts';
 import { headerName, httpMethod, type Source } from '../shared/values.ts';
 import { arg, comment, inBraces, logFormat, patterns, regex, str, word } from './escape.ts';
 
@@ -153,12 +153,12 @@ export function writeRoutes(c: RouteCtx): void {
 /** The route's own fault: a delay (Lua, as the suite's) then an abort, on the route's requests. */
 export function writeRouteFaults(c: RouteCtx): void {
   for (const r of c.plan.routes) {
-    (r.policies.fault?.rules ?? []).forEach((f) => {
-      const conds = [onRoutes([r.key])];
-      const share = (percent: number) => (percent < 100 ? [`{ rand(10000) -m int lt ${Math.round(percent * 100)} }`] : []);
-      if (f.delay && f.delay.percent > 0) c.line(1, `http-request lua.pp_delay ${f.delay.fixedDelayMs} if ${[...conds, ...share(f.delay.percent)].join(' ')}`);
-      if (f.abort && f.abort.percent > 0) c.line(1, `http-request return status ${f.abort.status} content-type text/plain string "route ${r.key}: abort" if ${[...conds, ...share(f.abort.percent)].join(' ')}`);
-    });
+    const f = routeFault(r);
+    if (!f) continue;
+    const conds = [onRoutes([r.key])];
+    const share = (percent: number) => (percent < 100 ? [`{ rand(10000) -m int lt ${Math.round(percent * 100)} }`] : []);
+    if (f.delay && f.delay.percent > 0) c.line(1, `http-request lua.pp_delay ${f.delay.fixedDelayMs} if ${[...conds, ...share(f.delay.percent)].join(' ')}`);
+    if (f.abort && f.abort.percent > 0) c.line(1, `http-request return status ${f.abort.status} content-type text/plain string "route ${r.key}: abort" if ${[...conds, ...share(f.abort.percent)].join(' ')}`);
   }
 }
 

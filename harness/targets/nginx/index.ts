@@ -33,17 +33,12 @@ function faultShareProblem(policies: Policies): Partial<Record<PolicyName, strin
   return tiny ? { fault: `nginx's split_clients writes shares with two decimals; an abort on ${tiny.abort!.percent}% of requests would be 0%` } : {};
 }
 
-/** A route's own policies nginx cannot carry: the suite's limits, no delay, no route rate limit. */
-function routePolicyProblem(route: Route): string | undefined {
-  const p = route.policies as Policies;
-  const why = { ...retryStatusesBeyond(p, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"), ...faultShareProblem(p) };
-  const first = Object.entries(why)[0];
-  if (first) return `route ${route.name}'s own ${first[0]}: ${first[1]}`;
-  const rules = p.fault?.rules ?? [];
-  if (rules.some((r) => r.delay && r.delay.percent > 0)) return `route ${route.name}: nginx has no action that holds a request (fault.delay); rendered configs abort only`;
-  if (rules.some((r) => r.headers.length) || rules.filter((r) => r.abort).length > 1) return `route ${route.name}: a route's fault is rendered as one abort on all of its requests; header conditions or a second abort are not`;
-  if (p.rateLimit) return `route ${route.name}: ${NGINX_UNSUPPORTED['route.rateLimit']}`;
-  if (route.rewrite) return `route ${route.name}: ${NGINX_UNSUPPORTED['routing.rewrite']}`;
+/**
+ * What nginx cannot carry of a route's matches. A route's own policies are
+ * judged where they are checked: each runs with the route's policies in the
+ * suite's place (routes/scope.ts), so the checks above and the features decide.
+ */
+function routeProblem(route: Route): string | undefined {
   return headerProblem(route);
 }
 
@@ -73,7 +68,7 @@ export const nginxTarget: TargetDriver = {
     ...retryStatusesBeyond(policies, NGINX_RETRY_STATUSES, "nginx's proxy_next_upstream"),
     ...rateProblem(policies),
     ...faultShareProblem(policies),
-    ...routingProblems(policies, 'nginx', routePolicyProblem),
+    ...routingProblems(policies, 'nginx', routeProblem),
     ...jumpProblem(policies),
   }),
   render(input: RenderInput): RenderedConfig {

@@ -35,7 +35,7 @@ import type { Route, RouteMatch } from '../../model/routes.ts';
 import type { RenderInput } from '../../model/target.ts';
 import { escapeRegExp } from '../../util/regex.ts';
 import type { Plan, RoutePlan } from '../shared/plan.ts';
-import { governedOps, headerValueOf, routePlace } from '../shared/route-rules.ts';
+import { governedOps, headerValueOf, routeFault, routePlace } from '../shared/route-rules.ts';
 import { headerName, httpMethod, regexSource, type Source } from '../shared/values.ts';
 import type { Policies } from '../../model/policies.ts';
 import { comment, expanded, headerVar, str, word } from './escape.ts';
@@ -185,10 +185,16 @@ export function writeRouteMaps(c: RouteCtx): void {
   }
 }
 
+/** The route's own abort (its delay is not rendered: the route's fault check is notSupported for fault.delay). */
+function routeAbort(r: RoutePlan) {
+  const abort = routeFault(r)?.abort;
+  return abort && abort.percent > 0 ? abort : undefined;
+}
+
 /** A route's own fault abort: a flag on the route (and a random share below 100%). */
 export function writeRouteFaultFlags(c: RouteCtx): void {
   for (const r of c.plan.routes) {
-    const abort = r.policies.fault?.rules.find((f) => f.abort && f.abort.percent > 0)?.abort;
+    const abort = routeAbort(r);
     if (!abort) continue;
     c.line(1, '');
     c.line(1, comment(`route ${r.key}: abort ${abort.status} (${abort.percent}%)`));
@@ -209,7 +215,7 @@ export function writeRouteFaultFlags(c: RouteCtx): void {
 /** In location /: a route's abort answers before anything is proxied. */
 export function writeRouteFaultReturns(c: RouteCtx, indent: number): void {
   for (const r of c.plan.routes) {
-    const abort = r.policies.fault?.rules.find((f) => f.abort && f.abort.percent > 0)?.abort;
+    const abort = routeAbort(r);
     if (abort) c.line(indent, `if ($pp_${r.key}_fault) { return ${abort.status}; }`);
   }
 }

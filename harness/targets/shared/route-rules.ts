@@ -8,6 +8,8 @@ import type { Policies, PolicyName } from '../../model/policies.ts';
 import type { HeaderMatch, PathMatch, QueryMatch, Route, RouteMatch } from '../../model/routes.ts';
 import type { Plan, RoutePlan } from './plan.ts';
 import { regexSource, type Source } from './values.ts';
+import { InputError } from '../../model/errors.ts';
+import type { FaultRule } from '../../checks/fault/policy.ts';
 
 /** The retry a route's requests get: the route's own, else the suite's. */
 export function routeRetry(plan: Plan, r: RoutePlan): Policies['retry'] {
@@ -90,4 +92,18 @@ export function routingProblems(policies: Policies, proxy: string, extra: (route
 /** A header match's value as the text its kind compares (exact, prefix, regex); undefined for present and absent. */
 export function headerValueOf(h: HeaderMatch): string | undefined {
   return h.kind === 'present' || h.kind === 'absent' ? undefined : (h.value ?? '');
+}
+
+/**
+ * A route's own fault: at most one rule, on every request the route takes (the
+ * suite schema's route fault is one abort and/or delay; an importer gives it
+ * the route's match as its only condition). Anything else is an InputError
+ * naming the route, never a fault rendered on the wrong requests.
+ */
+export function routeFault(r: RoutePlan): FaultRule | undefined {
+  const rules = r.policies.fault?.rules ?? [];
+  if (rules.length > 1 || rules.some((f) => f.headers.length)) {
+    throw new InputError(r.route.origin.file, `${r.route.origin.place} fault`, "a route's fault is one abort and/or delay on all of the route's requests; header conditions and several rules are not rendered");
+  }
+  return rules[0];
 }
