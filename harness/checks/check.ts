@@ -36,7 +36,54 @@ export interface CheckContext {
   operations: Operation[];
   /** Set when the target's limiter over-admits a concurrent burst by design: why the burst is sent serially. */
   serialBurst?: string;
+  /**
+   * For each claim key this check shares with a check that ran before it on
+   * this target (in the runner's order), when the last such check ended (ms
+   * since the epoch). A key no earlier check claimed is absent: nothing of
+   * this run touched it. The rate limit waits for quiet only where needed.
+   */
+  touchedAt?: Readonly<Record<string, number>>;
+  /** The check's time budget (ms), when the run sets one: long measurements that do not fit are left out and said so. */
+  budgetMs?: number;
   log: (line: string) => void;
+}
+
+/**
+ * Something a check's traffic touches on a target: an operation, a consumer's
+ * credential, a rate-limit counter (`rateLimit:consumer:alice`,
+ * `rateLimit:ip:127.0.0.1`, `rateLimit:global`), the target's time, or the
+ * machine's timing (TIMING_CLAIM). On one key, shared claims coexist, heavy
+ * claims coexist, and nothing else does: an exclusive claim (the check
+ * measures the thing, so anyone else's traffic on it would change what it
+ * sees) waits for every other claim, and a heavy one (a flood of requests)
+ * waits for the shared ones (checks that time what they see) and they for it.
+ */
+export interface Claim {
+  key: string;
+  mode: 'shared' | 'exclusive' | 'heavy';
+}
+
+export interface Uses {
+  claims: Claim[];
+  /** About how long the check takes (ms): among checks that conflict, the runner starts the longest first. */
+  expectMs?: number;
+}
+
+/** The key every check claims: a check that claims it exclusively runs alone on its target. */
+export const TIME_CLAIM = 'time';
+/**
+ * The machine's timing, across targets (the checks, the mocks and the proxies
+ * share its cores): checks that judge by elapsed time or pacing claim it
+ * shared, checks that send as fast as they can claim it heavy.
+ */
+export const TIMING_CLAIM = 'machine:timing';
+
+/** True when two claims on one key cannot be held at once. */
+export const clash = (a: Claim['mode'], b: Claim['mode']): boolean => a === 'exclusive' || b === 'exclusive' || a !== b;
+
+/** True when two checks may not run at the same time on one target. */
+export function conflicts(a: Uses, b: Uses): boolean {
+  return a.claims.some((x) => b.claims.some((y) => x.key === y.key && clash(x.mode, y.mode)));
 }
 
 /** A place in the suite file, below the section: ['jwt', 'alg'], ['rules', 0, 'upstream']. */
@@ -77,6 +124,12 @@ export interface Check<N extends PolicyName = PolicyName> {
   /** Features a rendered target must declare; missing ones make the result notSupported. */
   features(policies: Policies, spec: Spec): Feature[];
   run(ctx: CheckContext): Promise<CheckOutcome>;
+  /**
+   * What run(ctx) will touch, so the runner can run checks on one target side
+   * by side when they cannot disturb each other. Without it the check claims
+   * the target's time exclusively and runs alone.
+   */
+  uses?(ctx: CheckContext): Uses;
   /** Credentials the check sends that the suite does not list (variants of the consumers' own): reports redact them too. */
   secretsSent?(suite: Suite): string[];
 }

@@ -3,13 +3,13 @@
 // anything starts (inputs.ts). It returns the report and the secrets to
 // redact from it; writing the report files is the caller's (the CLI's).
 
-import type { Check, CheckContext } from '../checks/check.ts';
+import { TIMING_CLAIM, type Check, type CheckContext } from '../checks/check.ts';
 import { checks } from '../checks/registry.ts';
 import { ProxyClient } from '../checks/shared/client.ts';
 import { ExitCode } from '../model/errors.ts';
 import { checkLabel, finishReport, type CheckResult, type RunReport, type TargetRun } from '../model/result.ts';
 import type { ProxyRuntime, StartedProxy } from '../model/runtime.ts';
-import type { TargetSpec } from '../model/suite.ts';
+import type { Suite, TargetSpec } from '../model/suite.ts';
 import { VERSION } from '../model/version.ts';
 import { containerRuntimeFor, imageSkipReason, prepareContainers, type ContainerPlan } from '../runtime/container-run.ts';
 import { freePort } from '../runtime/ports.ts';
@@ -22,11 +22,12 @@ import { routeScopes, type RouteScope } from '../routes/scope.ts';
 import { credentialNamesOf, secretsOf } from '../suite/secrets.ts';
 import { startMockFleet, type MockFleet } from '../upstream/mock-upstream.ts';
 import { forkRng, randomSeed } from '../util/rng.ts';
-import { runCheck } from './check-runner.ts';
+import { ClaimGate, runCheck, runScheduled, usesOf, type RunCheckOptions, type ScheduledJob } from './check-runner.ts';
 import { configFor, driverOf, loadAll, preflight, selectedTargets, type Loaded } from './inputs.ts';
 
 export interface RunOptions {
-  suites: string[];
+  /** Suite files (YAML, or .ts modules exporting defineSuite's value), or suites loaded with loadSuiteData. */
+  suites: Array<string | Suite>;
   targets?: string[];
   seed?: number;
   /** Default process. */
@@ -37,6 +38,10 @@ export interface RunOptions {
   checks?: string[];
   /** Progress lines (targets ready, each verdict); default none. */
   log?: (line: string) => void;
+  /** Run the checks of a target one after another (in the order the concurrent run gives conflicting checks), not side by side. */
+  serial?: boolean;
+  /** Each check's time budget (ms): a check leaves out what does not fit and says so. Default: none. */
+  budgetMs?: number;
 }
 
 export interface RunResult {
@@ -57,6 +62,10 @@ interface TargetContext {
   wanted: readonly Check[];
   log: (line: string) => void;
   containers?: ContainerPlan;
+  serial?: boolean;
+  budgetMs?: number;
+  /** The machine's timing, shared by the targets' checks (TIMING_CLAIM). */
+  timing: ClaimGate;
 }
 
 function wantedChecks(only?: string[]): readonly Check[] {
@@ -85,6 +94,7 @@ function contextFor(c: TargetContext, proxy: StartedProxy, client: ProxyClient, 
     operations: scope?.operations ?? l.spec.operations,
     log: c.log,
     serialBurst: driverOf(t).traits?.serialBurst,
+    ...(c.budgetMs !== undefined ? { budgetMs: c.budgetMs } : {}),
   };
 }
 
@@ -93,25 +103,31 @@ async function checkAll(c: TargetContext, proxy: StartedProxy): Promise<CheckRes
   const { l, t, seed } = c;
   const client = new ProxyClient(proxy.baseUrl, `${seed.toString(36)}-${t.name}`);
   const validator = createSpecValidator(l.spec);
-  const results: CheckResult[] = [];
+  const driver = driverOf(t);
   const opts = { rendered: !t.config, runtime: c.runtime };
-  const record = (r: CheckResult) => {
+  const job = (check: Check, ctx: CheckContext, o: RunCheckOptions): ScheduledJob<CheckResult> => {
+    const uses = usesOf(check, ctx, driver, o);
+    const timing = uses.claims.find((x) => x.key === TIMING_CLAIM)?.mode;
+    return { uses, run: (touchedAt) => c.timing.hold(timing, () => ran(check, { ...ctx, touchedAt }, o)) };
+  };
+  const ran = async (check: Check, ctx: CheckContext, o: RunCheckOptions) => {
+    const r = await runCheck(check, ctx, driver, o);
     c.log(`${l.suite.name}/${t.name}/${checkLabel(r)}: ${r.status} — ${r.message}`);
-    results.push(r);
+    return r;
   };
   try {
-    for (const check of c.wanted) record(await runCheck(check, contextFor(c, proxy, client, validator, check), driverOf(t), opts));
+    const jobs = c.wanted.map((check) => job(check, contextFor(c, proxy, client, validator, check), opts));
     const scopes = routeScopes(l.suite, l.spec, (op, rng) => generateRequest(l.spec, op, rng), forkRng(seed, `${l.suite.name}/routes`));
     for (const scope of scopes) {
       const check = c.wanted.find((k) => k.name === scope.policy);
       if (!check) continue;
-      const ctx = contextFor(c, proxy, client, validator, check, scope);
-      record(await runCheck(check, ctx, driverOf(t), { ...opts, route: scope.route.name, features: [`route.${scope.policy}`] }));
+      jobs.push(job(check, contextFor(c, proxy, client, validator, check, scope), { ...opts, route: scope.route.name, features: [`route.${scope.policy}`] }));
     }
+    // Registry order, then route scopes, whatever order they end in.
+    return await runScheduled(jobs, c.serial);
   } finally {
     await client.close();
   }
-  return results;
 }
 
 async function runTarget(c: TargetContext): Promise<{ results: CheckResult[]; run: TargetRun }> {
@@ -147,7 +163,7 @@ async function runLoaded(loaded: Loaded[], opts: RunOptions, seed: number, conta
     // Separate proxies and ports; the mocks key their journal and faults by
     // request id, so one fleet serves them all. allSettled: a target that
     // cannot start must not tear the fleet down under the other.
-    const base = { l, fleet, seed, runtime: opts.runtime ?? 'process', wanted: wantedChecks(opts.checks), log, containers } as const;
+    const base = { l, fleet, seed, runtime: opts.runtime ?? 'process', wanted: wantedChecks(opts.checks), log, containers, serial: opts.serial, budgetMs: opts.budgetMs, timing: new ClaimGate() } as const;
     const settled = await Promise.allSettled(selectedTargets(l.suite, opts.targets).map((t) => runTarget({ ...base, t })));
     const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (broken) throw broken.reason;

@@ -5,7 +5,8 @@
 
 import type { Feature } from '../../model/features.ts';
 import type { Check } from '../check.ts';
-import { authSchemeOf, validConsumers } from '../shared/credentials.ts';
+import { authSchemeOf, invalidConsumers, validConsumers } from '../shared/credentials.ts';
+import { trafficClaims } from '../shared/uses.ts';
 import { badCredentials, driveAuth } from './drive.ts';
 import { judgeAuth } from './judge.ts';
 import { authSection } from './policy.ts';
@@ -20,6 +21,13 @@ export const authCheck: Check<'auth'> = {
     const scheme = authSchemeOf(policies, spec);
     const feature = scheme ? FEATURE[scheme.scheme.kind] : undefined;
     return feature ? [feature] : [];
+  },
+  uses(ctx) {
+    // Every operation, as every credential driveAuth sends (none among them).
+    const scheme = authSchemeOf(ctx.policies, ctx.spec)?.scheme;
+    const valid = validConsumers(ctx.suite)[0];
+    const bad = badCredentials(valid, invalidConsumers(ctx.suite), scheme?.kind === 'apiKey' && scheme.in === 'header').map((b) => b.consumer);
+    return { claims: trafficClaims(ctx, ctx.operations, [valid, ...bad]) };
   },
   async run(ctx) {
     const scheme = authSchemeOf(ctx.policies, ctx.spec);

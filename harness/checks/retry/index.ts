@@ -8,11 +8,23 @@
 //  4. with perTryTimeout, a try slower than it is abandoned and retried.
 
 import type { Feature } from '../../model/features.ts';
-import type { Check } from '../check.ts';
+import type { Check, CheckContext } from '../check.ts';
+import type { Operation } from '../../model/spec.ts';
+import { validConsumers } from '../shared/credentials.ts';
+import { trafficClaims } from '../shared/uses.ts';
 import { hasSuccessResponse, inRateLimitScope, preferUnlimited } from '../shared/select.ts';
 import { driveRetry, retryScenarios } from './drive.ts';
 import { judgeRetry } from './judge.ts';
 import { retrySection } from './policy.ts';
+
+/** The retried operation and one not retried, each outside the rate limit's scope where one is. */
+function operationsOf(ctx: CheckContext): { retried?: Operation; notRetried?: Operation } {
+  const policy = ctx.policies.retry!;
+  const candidates = preferUnlimited(ctx.policies, ctx.operations).filter(hasSuccessResponse);
+  const pick = (retried: boolean) =>
+    candidates.find((op) => policy.methods.includes(op.method) === retried && !inRateLimitScope(ctx.policies, op)) ?? candidates.find((op) => policy.methods.includes(op.method) === retried);
+  return { retried: pick(true), notRetried: pick(false) };
+}
 
 export const retryCheck: Check<'retry'> = {
   name: 'retry',
@@ -23,14 +35,16 @@ export const retryCheck: Check<'retry'> = {
     if (policies.retry?.perTryTimeoutMs) f.push('retry.perTryTimeout');
     return f;
   },
+  uses(ctx) {
+    const { retried, notRetried } = operationsOf(ctx);
+    // Per-try timeouts cut slow tries: the tries counted depend on time.
+    return { claims: trafficClaims(ctx, [retried, notRetried].filter((o) => o !== undefined), [validConsumers(ctx.suite)[0]], 'timed') };
+  },
   async run(ctx) {
     const policy = ctx.policies.retry!;
-    const candidates = preferUnlimited(ctx.policies, ctx.operations).filter(hasSuccessResponse);
-    const pick = (retried: boolean) =>
-      candidates.find((op) => policy.methods.includes(op.method) === retried && !inRateLimitScope(ctx.policies, op)) ?? candidates.find((op) => policy.methods.includes(op.method) === retried);
-    const retried = pick(true);
+    const { retried, notRetried } = operationsOf(ctx);
     if (!retried) return { status: 'skipped', message: `no operation uses a retried method (${policy.methods.join(', ')})`, evidence: {} };
-    const samples = await driveRetry(ctx, retryScenarios(policy, retried, pick(false)));
+    const samples = await driveRetry(ctx, retryScenarios(policy, retried, notRetried));
     return judgeRetry(samples, policy, ctx.proxy.logs());
   },
 };

@@ -5,6 +5,8 @@
 // upstreams (the journal); split routes are judged by the sequential test.
 
 import type { Check } from '../check.ts';
+import { validConsumers } from '../shared/credentials.ts';
+import { trafficClaims } from '../shared/uses.ts';
 import { driveRouting } from './drive.ts';
 import { judgeRouting } from './judge.ts';
 import { routeFeatures, routingSection } from './policy.ts';
@@ -14,6 +16,9 @@ export const routingCheck: Check<'routing'> = {
   description: 'Each route sends the requests it matches to its destination; near misses fall through to the next route; the first match wins.',
   section: routingSection,
   features: (policies) => routeFeatures(policies.routing?.routes ?? []),
+  // Near misses and unmatched requests may land on any operation of the spec;
+  // split routes take hundreds of requests as fast as the proxy answers.
+  uses: (ctx) => ({ claims: trafficClaims(ctx, ctx.spec.operations, [validConsumers(ctx.suite)[0]], 'heavy') }),
   async run(ctx) {
     return judgeRouting(await driveRouting(ctx, ctx.policies.routing!));
   },

@@ -26,20 +26,25 @@ export class ProxyClient {
   readonly #pool: Pool;
   readonly #prefix: string;
   #counter = 0;
-  /** Set on a scoped client: the client whose pool and ids it shares, and how it shapes each request. */
+  /** Set on a scoped client: the client whose ids (and pool, unless it has its own source address) it shares, and how it shapes each request. */
   #parent?: ProxyClient;
   #shape?: (req: HttpRequestSpec) => HttpRequestSpec;
+  #ownPool: boolean;
+  /** The loopback address this client's connections come from (undefined: the OS picks, 127.0.0.1 for a 127.0.0.1 target). */
+  readonly localAddress?: string;
 
-  constructor(baseUrl: string, runId: string, connections = 16, scope?: { parent: ProxyClient; shape: (req: HttpRequestSpec) => HttpRequestSpec }) {
+  constructor(baseUrl: string, runId: string, connections = 16, scope?: { parent: ProxyClient; shape?: (req: HttpRequestSpec) => HttpRequestSpec; localAddress?: string }) {
     this.baseUrl = baseUrl;
     this.#prefix = `pp-${runId}`;
-    if (scope) {
-      this.#parent = scope.parent;
-      this.#shape = scope.shape;
-      this.#pool = scope.parent.#pool;
-    } else {
-      this.#pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 4_000 });
-    }
+    this.localAddress = scope?.localAddress;
+    this.#parent = scope?.parent;
+    this.#shape = scope?.shape;
+    this.#ownPool = !scope?.parent || scope.localAddress !== undefined;
+    // undici passes `connect` options on to net.connect, whose localAddress
+    // binds the socket's source address (Node net docs, socket.connect options).
+    this.#pool = this.#ownPool
+      ? new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 4_000, ...(this.localAddress ? { connect: { localAddress: this.localAddress } } : {}) })
+      : scope!.parent.#pool;
   }
 
   /**
@@ -49,6 +54,15 @@ export class ProxyClient {
    */
   scoped(shape: (req: HttpRequestSpec) => HttpRequestSpec): ProxyClient {
     return new ProxyClient(this.baseUrl, '', 0, { parent: this, shape });
+  }
+
+  /**
+   * A client on connections of its own from `localAddress` (127.0.0.2, ...),
+   * with this client's request ids and request shape: to a proxy that counts
+   * by client address, another client. Close it when done.
+   */
+  fromAddress(localAddress: string, connections = 16): ProxyClient {
+    return new ProxyClient(this.baseUrl, '', connections, { parent: this, shape: this.#shape, localAddress });
   }
 
   newId(label = 'r'): string {
@@ -90,7 +104,7 @@ export class ProxyClient {
   }
 
   async close(): Promise<void> {
-    if (this.#parent) return;
+    if (!this.#ownPool) return;
     await this.#pool.destroy();
   }
 }
