@@ -9,7 +9,7 @@ import { relative } from 'node:path';
 import { describeMatch, type Route } from '../model/routes.ts';
 import type { ImportNote, Suite } from '../model/suite.ts';
 import { importAll } from '../policy/import.ts';
-import { noteText, type FieldNote } from '../suite/strict.ts';
+import { noteText } from '../suite/strict.ts';
 import { printable } from '../util/printable.ts';
 
 /** Keys whose values are credentials (an HS256 secret): named, never printed. */
@@ -44,7 +44,8 @@ function importedNames(suite: Suite): Set<string> {
   const yielded = Object.keys(importAll(suite.imported.from, suite.upstreams).policies);
   // applyImported (policy/import.ts) notes each override as { source: 'suite', resource: <policy>, kind: 'info' }.
   const overridden = new Set(suite.imported.notes.filter((n) => n.source === 'suite' && n.kind === 'info').map((n) => n.resource));
-  return new Set(yielded.filter((k) => !overridden.has(k)));
+  // The loader may drop what the import yielded (a fault rule for a host the suite lacks): only what the suite has counts.
+  return new Set(yielded.filter((k) => !overridden.has(k) && k in suite.policies));
 }
 
 const isImported = (route: Route, suite: Suite) => route.origin.file !== suite.file;
@@ -86,7 +87,7 @@ const GROUPS: ReadonlyArray<{ title: string; kind: ImportNote['kind'] }> = [
   { title: 'info', kind: 'info' },
 ];
 
-function noteGroup(title: string, notes: FieldNote[]): string[] {
+function noteGroup(title: string, notes: ImportNote[]): string[] {
   if (!notes.length) return [];
   // One resource's notes together, resources in the order the importer met them, each one's notes in its order.
   const order = [...new Set(notes.map((n) => n.resource))];
@@ -99,7 +100,7 @@ function importLines(suite: Suite, imported: Set<string>): string[] {
   const from = suite.imported.from.map((f) => relative(suite.dir, f)).join(', ');
   const routes = (suite.routes ?? []).filter((r) => isImported(r, suite)).map((r) => r.name);
   const what = [imported.size ? `expectations ${[...imported].join(', ')}` : '', routes.length ? `routes ${routes.join(', ')}` : ''].filter(Boolean);
-  const notes = suite.imported.notes as FieldNote[];
+  const { notes } = suite.imported;
   return [
     `  import from ${from}:`,
     `    imported: ${what.join('; ') || 'no expectation or route'}`,

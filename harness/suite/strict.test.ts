@@ -13,7 +13,7 @@ import { notCheckedDetail, noteText } from './strict.ts';
 const repo = resolve(import.meta.dirname, '../..');
 const suites = join(repo, 'fixtures/suites');
 
-const note = (kind: ImportNote['kind'], message: string, more: Partial<ImportNote & { field: string }> = {}) => ({ source: 'vs.yaml', resource: 'VirtualService/reviews', kind, message, ...more });
+const note = (kind: ImportNote['kind'], message: string, more: Partial<ImportNote> = {}) => ({ source: 'vs.yaml', resource: 'VirtualService/reviews', kind, message, ...more });
 
 describe('notCheckedDetail', () => {
   it('is undefined when no note is unexpressed', () => {

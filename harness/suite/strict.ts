@@ -7,16 +7,12 @@
 import type { ImportNote } from '../model/suite.ts';
 import { printable } from '../util/printable.ts';
 
-/** An ImportNote with the field path the importers are gaining (`spec.http[1].mirror`); older notes name the resource only. */
-export type FieldNote = ImportNote & { field?: string };
-
 /** `VirtualService/reviews spec.http[1].mirror: <message>`; the field only where the importer gave one. */
-export function noteText(n: FieldNote): string {
+export function noteText(n: ImportNote): string {
   // Notes that name their field in the message already are not given it twice.
   const field = n.field && !n.message.includes(n.field) ? ` ${n.field}` : '';
   return `${n.resource}${field}: ${n.message}`;
 }
-
 
 /**
  * The one-line detail for the first 'unexpressed' note, or undefined when
@@ -24,7 +20,7 @@ export function noteText(n: FieldNote): string {
  * error's place does not (import.strict does).
  */
 export function notCheckedDetail(notes: readonly ImportNote[], why?: string): string | undefined {
-  const open = notes.filter((n) => n.kind === 'unexpressed') as FieldNote[];
+  const open = notes.filter((n) => n.kind === 'unexpressed');
   if (!open.length) return undefined;
   const more = open.length > 1 ? ` (and ${open.length - 1} more; proxyproof validate without --strict lists them)` : '';
   // Resource names and messages come from someone else's files.
