@@ -100,6 +100,14 @@ describe('the Envoy route list keeps the table: first match wins per operation, 
     expect(at('r4.0-op0-rest').typed_per_filter_config?.['envoy.filters.http.api_key_auth']).toBeUndefined();
   });
 
+  it('a Host header condition is matched on :authority, as Envoy represents Host', async () => {
+    const input = await inputFor(path.join(dir, 'bookinfo-split.suite.yaml'));
+    input.suite.routes![0] = { ...input.suite.routes![0], matches: [{ headers: [{ name: 'host', kind: 'exact', value: 'reviews' }], query: [] }] };
+    const boot = renderEnvoyBootstrap(input);
+    expect(validateEnvoyBootstrap(boot)).toEqual([]);
+    expect(envoyRoutes(boot).find((r) => r.name === 'r0.0-jason')!.match.headers).toEqual([{ name: ':authority', string_match: { exact: 'reviews' } }]);
+  });
+
   it('an inverted header (withoutHeaders) reads a missing header as empty; one whose match holds for empty is notSupported', async () => {
     const input = await inputFor(path.join(dir, 'bookinfo-split.suite.yaml'));
     const routes = input.suite.routes!;
@@ -141,6 +149,15 @@ describe('Kong: what its router cannot take is notSupported with the reason', ()
     expect(why).toMatch(/route public-pets: header x-internal absent: Kong's routes have no negative header condition/);
     const bookinfo = await inputFor(path.join(dir, 'bookinfo-split.suite.yaml'));
     expect(kongTarget.cannotRender!(routingOf(bookinfo.suite.routes!)).routing).toMatch(/route jason: header end-user exact "jason": Kong lower-cases .*kong\/router\/transform\.lua/);
+  });
+
+  it("a Host header condition is refused (Kong takes Host as hosts); a regex Kong's engine reads otherwise is an InputError naming the route", async () => {
+    const input = await inputFor(path.join(dir, 'kong-expressible.suite.yaml'));
+    const routes = input.suite.routes!;
+    const host = [{ ...routes[0], matches: [{ headers: [{ name: 'host', kind: 'exact' as const, value: '127.0.0.1' }], query: [] }] }];
+    expect(kongTarget.cannotRender!(routingOf(host)).routing).toMatch(/header host: Kong takes the Host only as a route's hosts/);
+    routes[0] = { ...routes[0], matches: [{ path: { kind: 'regex', value: '/v1/pets/(?!0)[0-9]+' }, headers: [], query: [] }] };
+    expect(() => renderKongDoc(input)).toThrow(/routes\[0\] \(build-pinned\)\.matches\[0\]\.path: a regular expression Kong cannot take as written: lookahead/);
   });
 
   it('a later route Kong ranks higher (more headers) is an order problem; a prefix rewrite Kong joins differently is refused', async () => {

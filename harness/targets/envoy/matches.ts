@@ -75,7 +75,9 @@ export function invertedMatchesEmpty(h: HeaderMatch): boolean {
 
 /** One header condition; inverted presence is written as its opposite (absent / present), not invert_match. */
 export function headerMatcher(h: HeaderMatch, src: Source): J {
-  const name = headerName(h.name, src);
+  // "Envoy always uses the HTTP/2 :authority header to represent the HTTP/1 Host header. Thus, if attempting
+  // to match on Host, match on :authority instead" (route_components.proto, RouteAction.cluster_header).
+  const name = h.name === 'host' ? ':authority' : headerName(h.name, src);
   if (h.kind === 'present' || h.kind === 'absent') return { name, present_match: (h.kind === 'present') !== Boolean(h.invert) };
   // An empty prefix holds for any value: present_match (string_match prefix needs min_len 1).
   if (h.kind === 'prefix' && (h.value ?? '') === '') return { name, present_match: !h.invert };

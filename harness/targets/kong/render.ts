@@ -42,7 +42,7 @@ import { makePlan, type OpPlan, type Plan, type RoutePlan } from '../shared/plan
 import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';
 import type { TransformPolicy } from '../../checks/transform/policy.ts';
 import type { RouteMatch } from '../../model/routes.ts';
-import { KONG_WINDOWS, kongMatch, kongRouteProblems, withPriority } from './routes.ts';
+import { checkKongValues, KONG_WINDOWS, kongMatch, kongRouteProblems, withPriority } from './routes.ts';
 import { basicUser, headerName, headerValue, inSuite, places, sanitizedName, schemeNameSource, type Source } from '../shared/values.ts';
 import { comment, kongYaml, templateText } from './escape.ts';
 
@@ -287,6 +287,7 @@ function routePlugins(ctx: KongContext, plugins: RoutePlugins, rp: RoutePlan): J
 
 /** One Kong route per match of the route (Kong has no first-match order: regex_priority ranks earlier routes higher). */
 function routeKongRoutes(ctx: KongContext, plugins: RoutePlugins, rp: RoutePlan, rank: number): J[] {
+  checkKongValues(rp.route);
   const matches: Array<RouteMatch | undefined> = rp.route.matches.length ? rp.route.matches : [undefined];
   const onRoute = routePlugins(ctx, plugins, rp);
   return matches.map((m, k) => ({

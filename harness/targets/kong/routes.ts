@@ -30,7 +30,7 @@ import type { HeaderMatch, PathMatch, Route, RouteMatch } from '../../model/rout
 import type { HttpMethod } from '../../model/spec.ts';
 import type { RateLimitPolicy } from '../../checks/rate-limit/policy.ts';
 import { escapeRegExp } from '../../util/regex.ts';
-import { sanitizedName } from '../shared/values.ts';
+import { headerName, noControl, regexSource, type Source } from '../shared/values.ts';
 
 type J = Record<string, unknown>;
 
@@ -41,6 +41,7 @@ const hasCase = (s: string) => s.toLowerCase() !== s.toUpperCase();
 
 /** Why Kong cannot take a header condition as stated; undefined when it can. */
 function headerProblem(h: HeaderMatch): string | undefined {
+  if (h.name === 'host') return "header host: Kong takes the Host only as a route's hosts (routes.lua: \"cannot contain 'host' header\")";
   if (h.invert || h.kind === 'absent') return `header ${h.name} ${h.invert ? 'inverted' : 'absent'}: Kong's routes have no negative header condition`;
   if (h.kind !== 'present' && hasCase(h.value ?? '')) {
     return `header ${h.name} ${h.kind} ${JSON.stringify(h.value)}: Kong lower-cases the request's header value and the stated one before comparing (kong/router/transform.lua: any(lower(http.headers.x)) == value:lower()), so a value with letters matches in any case`;
@@ -154,6 +155,27 @@ export function kongMatch(m: RouteMatch | undefined): J {
   return out;
 }
 
+/**
+ * The values of a route's matches as Kong will read them, or an InputError
+ * naming the setting: no control character anywhere, header names that are
+ * tokens, and regexes Kong's engine reads as JavaScript does (the ATC router's
+ * Rust regex, like RE2, has no lookaround or backreference).
+ */
+export function checkKongValues(route: Route): void {
+  route.matches.forEach((m, k) => {
+    const at = (what: string): Source => ({ file: route.origin.file, place: `${route.origin.place}.matches[${k}].${what}` });
+    if (m.path) {
+      if (m.path.kind === 'regex') regexSource(m.path.value, at('path'), 'Kong', true);
+      else noControl(m.path.value, at('path'), 'a Kong path');
+    }
+    for (const h of m.headers) {
+      headerName(h.name, at(`headers.${h.name}`));
+      if (h.kind === 'regex') regexSource(h.value ?? '', at(`headers.${h.name}`), 'Kong', true);
+      else noControl(h.value ?? '', at(`headers.${h.name}`), 'a Kong header value');
+    }
+  });
+}
+
 /** Everything Kong cannot express in the routes, in order; [] when it expresses them all. */
 export function kongRouteProblems(routes: readonly Route[]): string[] {
   const problems = routes.flatMap(routeProblems);
@@ -166,9 +188,4 @@ export function kongRouteProblems(routes: readonly Route[]): string[] {
 export function withPriority(kong: J, rank: number): J {
   const paths = kong.paths as string[] | undefined;
   return paths?.[0]?.startsWith('~') ? { ...kong, regex_priority: rank } : kong;
-}
-
-/** A name part for a route: its own name made name-safe. */
-export function routeNamePart(route: Route): string {
-  return sanitizedName(route.name);
 }
