@@ -72,6 +72,15 @@ describe('the Envoy route list keeps the table: first match wins per operation, 
     expect(names).toEqual(['r0.0-op0-jason', 'r1.0-op0-product-1', 'r2.0-op0-default', 'op0-getReviews-no-route', 'op1-getRatings', 'r0.0-jason', 'r1.0-product-1', 'r2.0-default', 'pp-no-route']);
   });
 
+  it("the suite's fault for the route's upstream is on the route's Envoy routes, not on the 404 of a request no route takes", async () => {
+    const input = await inputFor(path.join(dir, 'bookinfo-split.suite.yaml'));
+    input.suite.policies.fault = { rules: [{ upstream: 'reviews', headers: [], abort: { status: 503, percent: 100 } }] };
+    const routes = envoyRoutes(renderEnvoyBootstrap(input));
+    const fault = (name: string) => routes.find((r) => r.name === name)!.typed_per_filter_config?.['envoy.filters.http.fault'];
+    expect(fault('r1.0-op0-product-1').abort.http_status).toBe(503);
+    expect(fault('op0-getReviews-no-route')).toBeUndefined();
+  });
+
   it('petstore-matches: each kind of match as Envoy writes it', async () => {
     const input = await inputFor(path.join(dir, 'petstore-matches.suite.yaml'));
     const byName = new Map(envoyRoutes(renderEnvoyBootstrap(input)).map((r) => [r.name as string, r]));

@@ -34,7 +34,8 @@ const CHILD_FLAG = '--proxyproof-mock-child';
 /** Mocks for the spec's operations, one server per upstream x version x replica, in a child process. */
 export async function startMockProcess(specFile: string, upstreams: UpstreamSpec[], seed: number, specOptions: LoadSpecOptions = {}): Promise<MockProcess> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, specFile, JSON.stringify(upstreams), String(seed), JSON.stringify(specOptions)], {
-    execArgv: ['--import', 'tsx'],
+    // From the sources (a checkout) the child needs tsx's loader; the installed package runs compiled JS.
+    execArgv: import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';

@@ -20,10 +20,11 @@ export interface Loaded {
   spec: Spec;
 }
 
-export async function loadAll(files: string[]): Promise<Loaded[]> {
+/** Suite files, or suites already loaded (the library's runSuite with a suite given as data). */
+export async function loadAll(suites: Array<string | Suite>): Promise<Loaded[]> {
   const out: Loaded[] = [];
-  for (const file of files) {
-    const suite = await loadSuite(file);
+  for (const s of suites) {
+    const suite = typeof s === 'string' ? await loadSuite(s) : s;
     const spec = await loadSpec(suite.spec, suite.specOptions);
     checkAgainstSpec(suite, spec);
     out.push({ suite, spec });

@@ -30,6 +30,7 @@ import { useEngine } from './engine.ts';
 import { readinessWait } from './wait.ts';
 import { writeConfigFiles } from './workdir-files.ts';
 import { configCheckError } from './process-runtime.ts';
+import { importOptional } from '../util/optional-dep.ts';
 
 const MAX_LOG_CHARS = 1_000_000;
 const CHECK_FAILED = 'PROXYPROOF_CONFIG_CHECK_FAILED';
@@ -121,7 +122,7 @@ function script(config: RenderedConfig): string {
 }
 
 async function startContainer(opts: ContainerRuntimeOptions, config: RenderedConfig, options: StartOptions, image: string) {
-  const { GenericContainer } = await import('testcontainers');
+  const { GenericContainer } = await importOptional('testcontainers', () => import('testcontainers'));
   const labels = { [LABEL_RUN]: opts.runId, [LABEL_SUITE]: opts.suite, [LABEL_TARGET]: config.target, [LABEL_PID]: String(process.pid), [LABEL_HOST]: hostname() };
   return new GenericContainer(image)
     .withNetworkMode('host')

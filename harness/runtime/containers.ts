@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { getTarget } from '../targets/registry.ts';
+import { importOptional } from '../util/optional-dep.ts';
 
 export const LABEL_RUN = 'proxyproof.run';
 export const LABEL_SUITE = 'proxyproof.suite';
@@ -23,13 +24,13 @@ export interface Listed {
 
 /** testcontainers' client for the engine DOCKER_HOST names; loaded only by container runs. */
 export async function runtimeClient(): Promise<ContainerRuntimeClient> {
-  const { getContainerRuntimeClient } = await import('testcontainers');
+  const { getContainerRuntimeClient } = await importOptional('testcontainers', () => import('testcontainers'));
   return getContainerRuntimeClient();
 }
 
 /** Is the image present locally (no pull)? */
 export async function imagePresent(image: string): Promise<boolean> {
-  const { ImageName } = await import('testcontainers');
+  const { ImageName } = await importOptional('testcontainers', () => import('testcontainers'));
   return (await runtimeClient()).image.exists(ImageName.fromString(image));
 }
 

@@ -4,9 +4,10 @@
 
 import { open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, isMap, isSeq, isScalar, isPair, parseDocument, visit, type Document, type Node } from 'yaml';
-import { InputError, oneLine } from '../model/errors.ts';
+import { EnvironmentError, InputError, oneLine } from '../model/errors.ts';
 import { parseDuration } from '../model/duration.ts';
 import { suiteSchema } from './schema.ts';
 import { checks } from '../checks/registry.ts';
@@ -207,20 +208,58 @@ async function readDocument(file: string): Promise<Parsed> {
   };
   if (doc.errors.length) fail(lc.linePos(doc.errors[0].pos[0]).line, `YAML syntax: ${oneLine(doc.errors[0].message)}`);
   const loc = new Locator(doc, lc);
-  const data = toData(doc, lc, fail);
+  return checkedDocument(file, toData(doc, lc, fail), (path, key) => `line ${loc.line(path, key)}`);
+}
+
+/** Where a problem is: a YAML line, or for a suite given as data the path in it. */
+type Place = (path: Path, key: boolean) => string;
+
+/** The suite's data against the schema and the control-character rule; `at` names the place of a later problem. */
+function checkedDocument(file: string, data: unknown, place: Place): Parsed {
+  const fail = (where: string, detail: string): never => {
+    throw new InputError(file, where, detail);
+  };
   if (data === null || data === undefined) throw new InputError(file, undefined, 'the suite is empty');
   const validate = validator();
   if (!validate(data)) {
     // A misspelt key also makes a required one missing: name the misspelling.
     const errors = validate.errors!;
     const d = describe(errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0]);
-    fail(loc.line(d.path, d.key), d.detail);
+    fail(place(d.path, d.key), d.detail);
   }
   // Every string of a suite may end up in a proxy config, a header or a log line: none may break a line.
   const ctl = controlCharacterAt(data);
-  if (ctl) fail(loc.line(ctl.path, ctl.key), `${showPath(ctl.path) || 'a key'}: a ${ctl.key ? 'key' : 'value'} must not hold control characters (found U+${ctl.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
+  if (ctl) fail(place(ctl.path, ctl.key), `${showPath(ctl.path) || 'a key'}: a ${ctl.key ? 'key' : 'value'} must not hold control characters (found U+${ctl.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
   const absFile = resolve(file);
-  return { raw: data as Obj, at: (path, detail, key = false) => fail(loc.line(path, key), `${showPath(path)}: ${detail}`), file: absFile, dir: dirname(absFile) };
+  return { raw: data as Obj, at: (path, detail, key = false) => fail(place(path, key), `${showPath(path)}: ${detail}`), file: absFile, dir: dirname(absFile) };
+}
+
+/** A suite as data (a .ts suite's default export, defineSuite's value): plain JSON only, places are paths in it. */
+function dataDocument(file: string, data: unknown): Parsed {
+  let plain: unknown;
+  try {
+    plain = data === undefined ? undefined : JSON.parse(JSON.stringify(data));
+  } catch (err) {
+    throw new InputError(file, undefined, `the suite is not plain data: ${oneLine(err)}`);
+  }
+  return checkedDocument(file, plain, (path) => showPath(path) || 'the suite');
+}
+
+/** A .ts/.mts/.js/.mjs suite file: its default export (defineSuite's value). */
+async function moduleDocument(file: string): Promise<Parsed> {
+  const abs = resolve(file);
+  const problem = await fileProblem(abs);
+  if (problem) throw new InputError(file, undefined, problem);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+  } catch (err) {
+    // Node 20 cannot load TypeScript by itself; Node >= 22.18 strips types, and tsx (or Vitest) loads it anywhere.
+    if ((err as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION') throw new EnvironmentError(`${file}: this Node cannot load a TypeScript suite`, 'use Node >= 22.18, or run under tsx or Vitest');
+    throw new InputError(file, undefined, `the suite module failed to load: ${oneLine(err)}`);
+  }
+  if (mod.default === undefined) throw new InputError(file, undefined, 'a suite module must export the suite as its default export (export default defineSuite({...}))');
+  return dataDocument(file, mod.default);
 }
 
 /** Suite paths are relative to the suite file; a named file must exist. */
@@ -409,7 +448,21 @@ function withRoutes(p: Parsed, policies: Policies, routes: Route[]): Policies {
  * milliseconds, defaults filled in. Throws InputError(file, 'line N', detail).
  */
 export async function loadSuite(file: string): Promise<Suite> {
-  const p = await readDocument(file);
+  return suiteOf(await (MODULE_SUITE.test(file) ? moduleDocument(file) : readDocument(file)));
+}
+
+/** Suite files that are modules exporting the suite (defineSuite) rather than YAML. */
+const MODULE_SUITE = /\.(m?ts|m?js)$/;
+
+/**
+ * A suite given as data, as a .ts suite exports it (defineSuite's value). `file`
+ * names it in errors and anchors its relative paths (spec, configs).
+ */
+export async function loadSuiteData(data: unknown, file: string): Promise<Suite> {
+  return suiteOf(dataDocument(file, data));
+}
+
+async function suiteOf(p: Parsed): Promise<Suite> {
   const { spec, specOptions } = await parseSpecRef(p);
   const upstreams = parseUpstreams(p);
   const consumers = parseConsumers(p);

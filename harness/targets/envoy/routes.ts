@@ -102,6 +102,8 @@ function matchesFor(route: Route, o: OpPlan | undefined): Array<number> {
   return route.matches.flatMap((m, k) => (!o || !m.methods || m.methods.includes(o.op.method) ? [k] : []));
 }
 
+const FAULT_FILTER = 'envoy.filters.http.fault';
+
 /** Istio's answer when no route takes a request: 404 (response flag NR). */
 function noRoute(name: string, match: J, perFilter: J): J {
   const out: J = { name, match, direct_response: { status: 404, body: { inline_string: 'no route takes this request\n' } } };
@@ -115,7 +117,9 @@ function operationRoutes(d: RouteTableDeps, o: OpPlan): J[] {
   if (!governing.length) return [d.opRoute(o)];
   const routes = governing.flatMap((rp) => matchesFor(rp.route, o).map((k) => matchRoute(d, rp, k, o)));
   const only = routeMatch(undefined, o, () => ({ file: d.input.suite.file, place: undefined }));
-  routes.push(noRoute(`${o.key}-${sanitizedName(o.op.id)}-no-route`, only, d.filters(undefined, o)));
+  // The 404 is the router's answer: no fault of the operation's upstream applies to it (a fault lives on a route).
+  const { [FAULT_FILTER]: _fault, ...filters } = d.filters(undefined, o);
+  routes.push(noRoute(`${o.key}-${sanitizedName(o.op.id)}-no-route`, only, filters));
   return routes;
 }
 

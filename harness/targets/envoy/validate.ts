@@ -22,6 +22,7 @@ import protobuf from 'protobufjs';
 import { API_KEY_AUTH_TYPES, checkApiKeyAuth } from './api-key-auth.ts';
 import { codeChecks, durationProblem } from './code-checks.ts';
 import { fieldRules, PgvChecker } from './pgv.ts';
+import { resolveOptional } from '../../util/optional-dep.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -42,7 +43,7 @@ const PROTOS = [
 let cached: protobuf.Root | undefined;
 
 function depsDir(): string {
-  const pkg = require.resolve('@grpc/grpc-js-xds/package.json');
+  const pkg = resolveOptional('@grpc/grpc-js-xds', require.resolve, '@grpc/grpc-js-xds/package.json');
   return path.join(path.dirname(pkg), 'deps');
 }
 
