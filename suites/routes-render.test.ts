@@ -26,7 +26,6 @@ import type { FaultProgram } from '../harness/model/upstream.ts';
 import { expectedFor, routeTable } from '../harness/routes/table.ts';
 import { generateRequest } from '../harness/spec/generate-request.ts';
 import { REPO_ROOT } from '../harness/testing/examples.ts';
-import { routeFeatures } from '../harness/checks/routing/policy.ts';
 
 const SPEC = join(REPO_ROOT, 'openapi/reviews.yaml');
 
@@ -257,19 +256,13 @@ describe.each(drivers)('$name: routes rendered and run', (driver) => {
   });
 });
 
-describe('rewrites', () => {
-  it('HAProxy: the upstream sees the matched prefix replaced, or the whole path; the query is kept', { timeout: 30_000 }, async ({ proxies }) => {
-    const { send } = await started(haproxyTarget, worlds.rewrites, proxies);
+describe.each(drivers)('$name: rewrites', (driver) => {
+  it('the upstream sees the matched prefix replaced, or the whole path; the query is kept', { timeout: 30_000 }, async ({ proxies }) => {
+    const { send } = await started(driver, worlds.rewrites, proxies);
     expect((await send('/reviews/95?x=1')).paths).toEqual(['/reviews/45?x=1']);
     expect((await send('/reviews/9')).paths).toEqual(['/reviews/4']);
-    expect((await send('/reviews/5', { 'x-pinned': 'yes' })).paths).toEqual(['/reviews/0']);
-    const plain = await send('/reviews/5');
-    expect([plain.tries, plain.paths]).toEqual([['reviews v1'], ['/reviews/5']]);
-  });
-
-  it('nginx: a rewrite is notSupported (the routing check needs routing.rewrite, nginx lacks it), with the reason', () => {
-    expect(routeFeatures(worlds.rewrites.suite.routes!)).toContain('routing.rewrite');
-    expect(nginxTarget.features.has('routing.rewrite')).toBe(false);
-    expect(nginxTarget.unsupportedBecause!['routing.rewrite']).toMatch(/^rendered configs proxy with the variable \$pp_to and no URI/);
+    expect((await send('/reviews/5?y=2', { 'x-pinned': 'yes' })).paths).toEqual(['/reviews/0?y=2']);
+    const plain = await send('/reviews/5?a=%20b');
+    expect([plain.tries, plain.paths]).toEqual([['reviews v1'], ['/reviews/5?a=%20b']]);
   });
 });

@@ -49,7 +49,7 @@ const EVERY_KIND: Route[] = [
     policies: { retry: { attempts: 2, on: [503], methods: ['GET'] }, timeout: { requestMs: 900, status: [504] }, fault: { rules: [{ upstream: 'petstore', headers: [], abort: { status: 503, percent: 12.5 } }] }, transform: { setHeaders: { 'x-route': 'q$1' }, removeHeaders: ['x-debug'] } },
   }),
   route('regex', [{ path: { kind: 'regex', value: '/v1/pets/[0-9]+' } }, { path: { kind: 'prefix', value: '/v1/he' } }], { to: { upstream: 'petstore', weights: { v1: 50, v2: 50 }, tolerance: 0.05, alpha: 1e-4 } }),
-  route('rest', []),
+  route('rest', [], { rewrite: { prefix: '/v1/$x/' } }),
 ];
 
 function withRoutes(wd: string, routes: Route[]): RenderInput {
@@ -88,6 +88,9 @@ describe('how conditions are written', () => {
     expect(conf).toMatch(/map "\$pp_r0_m0:\$pp_r1_m0:\$pp_r2_m0\$pp_r2_m1:\$pp_r3_in" \$pp_route \{\n\s+default "";\n\s+"~\^\(\?:\[01\]\*:\)\{0\}\[01\]\*1" r0;/);
     // The route with its own retry and timeout has its own locations, reached by codes 560 and 561.
     expect(conf).toContain('"~^r1:(?:GET)$" 560;');
+    // The rewrite: the whole URI from a map, "/" replaced (a literal $ as ${pp_dollar}); every location proxies to it.
+    expect(conf).toContain('"~^r3 /(?<pp_r3_rest>.*)$" "/v1/${pp_dollar}x/$pp_r3_rest";');
+    expect(conf).toContain('proxy_pass http://$pp_to$pp_uri;');
     expect(conf).toMatch(/location @pp_route_r1 \{\n\s+proxy_next_upstream error http_503;\n\s+proxy_next_upstream_tries 3;\n\s+proxy_read_timeout 900ms;/);
   });
 
@@ -140,8 +143,7 @@ describe('what a route needs that the target cannot carry is notSupported with t
       expect(d.unsupportedBecause?.['route.rateLimit']).toMatch(/rate limit/);
     }
     expect(nginxTarget.features.has('fault.delay')).toBe(false);
-    expect(nginxTarget.features.has('routing.rewrite')).toBe(false);
-    expect(nginxTarget.unsupportedBecause?.['routing.rewrite']).toMatch(/proxy_pass http:\/\/\$pp_to has no URI|variable \$pp_to and no URI/);
+    expect(nginxTarget.features.has('routing.rewrite')).toBe(true);
     expect(haproxyTarget.features.has('routing.rewrite')).toBe(true);
   });
 

@@ -17,13 +17,14 @@ export const NGINX_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
   'fault.abort',
   'transform.headers',
   'timeout.request',
-  // Routes (routes.ts): matches and splits, and the route-scoped policies but the rate limit (and a rewrite).
+  // Routes (routes.ts): matches, splits and rewrites, and the route-scoped policies but the rate limit.
   'routing.path',
   'routing.pathIgnoreCase',
   'routing.method',
   'routing.header',
   'routing.query',
   'routing.split',
+  'routing.rewrite',
   'route.retry',
   'route.timeout',
   'route.fault',
@@ -33,8 +34,6 @@ export const NGINX_FEATURES: ReadonlySet<Feature> = new Set<Feature>([
 /** Why a rendered nginx config lacks a feature. */
 export const NGINX_UNSUPPORTED: Partial<Record<Feature, string>> = {
   'route.rateLimit': "a route's own rate limit would need a limit_req zone and key per route; rendered configs carry the suite's rate limit only",
-  'routing.rewrite':
-    "rendered configs proxy with the variable $pp_to and no URI, so nginx passes the request's URI as the client sent it; a rewrite would need a URI in proxy_pass built per route, which rendered configs do not write",
 };
 
 /** Upstream statuses nginx's proxy_next_upstream can retry on (ngx_http_proxy_module, nginx 1.22). */

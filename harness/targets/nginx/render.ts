@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readUserConfig } from '../shared/placeholders.ts';
 import { ms, retriedMethodSubset, retryDirectives, routeLocationDirectives, timeoutDirectives, triesOf } from './directives.ts';
-import { routeLocations, routesWith, transformHeaders, writeJumpMap, writeRouteFaultFlags, writeRouteFaultReturns, writeRouteMaps, writeRouteTransformMaps, type RouteLocation } from './routes.ts';
+import { anyRewrite, routeLocations, routesWith, transformHeaders, writeJumpMap, writeRewriteMap, writeRouteFaultFlags, writeRouteFaultReturns, writeRouteMaps, writeRouteTransformMaps, type RouteLocation } from './routes.ts';
 import { routeRetry, routeTimeout } from '../shared/route-rules.ts';
 import { makePlan, retryAfterSeconds, type AuthPlan, type Plan } from '../shared/plan.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
@@ -143,7 +143,7 @@ function writeHttp(c: Ctx): void {
   line(1, `access_log ${inWorkdir(c, 'access.log', true)};`);
   for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) line(1, `${t}_temp_path ${inWorkdir(c, `${t}_temp`)};`);
   // A literal $ in an expanded string is ${pp_dollar}: declared only when one is written.
-  const routeValues = c.plan.routes.flatMap((r) => Object.values(r.policies.transform?.setHeaders ?? {}));
+  const routeValues = c.plan.routes.flatMap((r) => [...Object.values(r.policies.transform?.setHeaders ?? {}), r.route.rewrite?.full ?? '', r.route.rewrite?.prefix ?? '']);
   if (needsDollar([...Object.values(c.input.suite.policies.transform?.setHeaders ?? {}), ...routeValues, c.input.workdir])) line(1, dollarGeo());
   writeOperationMaps(c);
   if (c.plan.routes.length) {
@@ -151,6 +151,7 @@ function writeHttp(c: Ctx): void {
     writeJumpMap(c, c.routeLocs);
     writeRouteFaultFlags(c);
     writeRouteTransformMaps(c);
+    writeRewriteMap(c);
   }
   writeExtractedCredential(c);
   writeAuth(c);
@@ -416,6 +417,7 @@ function writeMainLocation(c: Ctx, aborts: AbortRule[]): void {
 
 /** Where location blocks proxy to: the operation's upstream, or with routes the route's ($pp_to). */
 function passTo(c: Ctx): string {
+  if (anyRewrite(c.plan)) return 'http://$pp_to$pp_uri';
   return c.plan.routes.length ? 'http://$pp_to' : 'http://$pp_upstream';
 }
 

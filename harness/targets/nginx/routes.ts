@@ -5,7 +5,9 @@
 // route), the operation's upstream when no route governs the operation, or
 // "" (404, as Envoy answers a request no route matches) when routes govern it
 // and none takes it. A request for no operation of the spec is judged by
-// every route, as routes/table.ts does.
+// every route, as routes/table.ts does. A route's own retry and timeout get a
+// named location, its fault abort an `if`, its transform a map per header,
+// its rewrite the URI proxied ($pp_uri).
 //
 // Why maps and why regexes (nginx 1.22):
 // - A map compares plain string keys case-insensitively: the value looked up
@@ -35,7 +37,7 @@ import type { Route, RouteMatch } from '../../model/routes.ts';
 import type { RenderInput } from '../../model/target.ts';
 import { escapeRegExp } from '../../util/regex.ts';
 import type { Plan, RoutePlan } from '../shared/plan.ts';
-import { governedOps, headerValueOf, routeFault, routePlace } from '../shared/route-rules.ts';
+import { governedOps, headerValueOf, rewritePrefix, routeFault, routePlace } from '../shared/route-rules.ts';
 import { headerName, httpMethod, regexSource, type Source } from '../shared/values.ts';
 import type { Policies } from '../../model/policies.ts';
 import { comment, expanded, headerVar, str, word } from './escape.ts';
@@ -309,4 +311,38 @@ export function writeRouteTransformMaps(c: RouteCtx): void {
     for (const r of c.plan.routes) if (r.policies.transform) c.line(2, `${r.key} ${transformValue(r.policies.transform, h, routePlace(r.route, 'transform'))};`);
     c.line(1, '}');
   }
+}
+
+/** Whether any route rewrites the path: then locations proxy to `http://$pp_to$pp_uri`. */
+export function anyRewrite(plan: Plan): boolean {
+  return plan.routes.some((r) => r.route.rewrite);
+}
+
+/**
+ * $pp_uri, the URI the upstream sees: the request's as the client sent it
+ * ($request_uri, what proxy_pass without a URI passes for an unchanged URI:
+ * ngx_http_proxy_module.xml, proxy_pass), or a route's rewrite of it: the whole
+ * path (the query kept), or the matched prefix replaced (Envoy's
+ * prefix_rewrite). The key is "<route> <request URI>"; regexes run in order.
+ */
+export function writeRewriteMap(c: RouteCtx): void {
+  if (!anyRewrite(c.plan)) return;
+  c.line(1, '');
+  c.line(1, "# The URI the upstream sees: the client's, or the route's rewrite of it.");
+  c.line(1, 'map "$pp_route $request_uri" $pp_uri {');
+  c.line(2, 'default $request_uri;');
+  for (const r of c.plan.routes) {
+    const rw = r.route.rewrite;
+    if (!rw) continue;
+    const src = routePlace(r.route, 'rewrite');
+    const rest = `pp_${r.key}_rest`;
+    if (rw.full !== undefined) {
+      c.line(2, `${re(`^${r.key} [^?]*(?<${rest}>\\?.*)?$`, src)} ${expanded(rw.full, src).replace(/"$/, `$${rest}"`)};`);
+      continue;
+    }
+    const p = rewritePrefix(r.route)!;
+    const tail = p.kind === 'exact' ? `(?<${rest}>\\?.*)?$` : `(?<${rest}>.*)$`;
+    c.line(2, `${re(`^${r.key} ${escapeRegExp(p.value)}${tail}`, src, p.ignoreCase)} ${expanded(rw.prefix ?? '', src).replace(/"$/, `$${rest}"`)};`);
+  }
+  c.line(1, '}');
 }
