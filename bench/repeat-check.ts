@@ -59,6 +59,7 @@ try {
       failed++;
       const key = r.message.replace(/\d+(\.\d+)?/g, 'N');
       messages.set(key, (messages.get(key) ?? 0) + 1);
+      process.stderr.write(`seed ${1000 + i}: ${r.message}\n`);
     }
     const data = r.evidence.data as { requests?: number; method?: string; power?: unknown; meanAtWeights?: number } | undefined;
     const n = data?.requests;
