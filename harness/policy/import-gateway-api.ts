@@ -182,7 +182,8 @@ function gwBackends(r: Rule, transform: TransformPolicy): Array<{ reached: Reach
   for (const [k, ref] of refs.entries()) {
     const at = fieldPath(base, k);
     const weight = num(ref.weight) ?? 1;
-    parts.push({ reached: reached(r, ref, `${r.where}.backendRefs[${k}]`), weight });
+    // buildHTTPDestination skips a backend of weight 0: it gets nothing, whatever it names.
+    if (weight > 0) parts.push({ reached: reached(r, ref, `${r.where}.backendRefs[${k}]`), weight });
     // port picks the Service port and namespace its namespace: the rendered config reaches the mock wherever it listens.
     r.host.use(r.res, ...['name', 'weight', 'port', 'namespace'].filter((x) => ref[x] !== undefined).map((x) => fieldPath(at, x)));
     const kind = str(ref.kind) ?? 'Service';

@@ -275,7 +275,9 @@ export function vsRouteModel(vs: VsContext, r: Obj, i: number): void {
   const handled = ['name', 'match', 'route', 'retries', 'timeout', 'fault', 'headers', 'rewrite'];
   for (const k of Object.keys(r)) if (!handled.includes(k)) rec.note(res, 'unexpressed', `${where}: ${k}: ${UNCHECKED_ROUTE[k] ?? 'has no proxyproof check'}`, fieldPath(base, k));
   if (r.name !== undefined) rec.use(res, fieldPath(base, 'name'));
-  const matches = arr(r.match).map((m, j) => vsMatch(vs, obj(m), fieldPath(fieldPath(base, 'match'), j), where));
+  const read = arr(r.match).map((m, j) => vsMatch(vs, obj(m), fieldPath(fieldPath(base, 'match'), j), where));
+  // A match without conditions holds for every request: the route takes every request, as with no match at all.
+  const matches = read.some((m) => !m.path && !m.methods && !m.headers.length && !m.query.length) ? [] : read;
   const given = arr(r.route).length;
   const dests = vsDestinations(vs, r, base, where);
   const to = !given ? 'no destination (a redirect, direct response or delegate)' : dests.length < given ? 'a destination is not an upstream of the suite, so the shares cannot be checked' : destinationOf(dests);
