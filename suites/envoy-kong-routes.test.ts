@@ -169,6 +169,11 @@ describe('Kong: what its router cannot take is notSupported with the reason', ()
     expect(() => renderKongDoc(input)).toThrow(/routes\[0\] \(build-pinned\)\.matches\[0\]\.path: a regular expression Kong cannot take as written: lookahead/);
   });
 
+  it("a rate limit (the suite's or a route's, in its scope) with a window Kong has no field for is notSupported, not rendered without it", () => {
+    expect(kongTarget.cannotRender!({ rateLimit: { limit: 5, windowMs: 2000, by: 'global' } }).rateLimit).toMatch(/counts per second, minute, hour or day .* not a window of 2000 ms/);
+    expect(kongTarget.cannotRender!({ rateLimit: { limit: 5, windowMs: 60_000, by: 'global' } }).rateLimit).toBeUndefined();
+  });
+
   it('a later route Kong ranks higher (more headers) is an order problem; a prefix rewrite Kong joins differently is refused', async () => {
     const input = await inputFor(path.join(dir, 'kong-expressible.suite.yaml'));
     const routes = input.suite.routes!;

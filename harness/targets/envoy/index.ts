@@ -6,7 +6,7 @@ import type { Policies, PolicyName } from '../../model/policies.ts';
 import type { RenderedConfig, RenderInput } from '../../model/target.ts';
 import { lastLineComplaint, type TargetDriver } from '../target.ts';
 import type { Route } from '../../model/routes.ts';
-import { ADMIN_ADDRESS_FILE, envoyFromUserConfig, MIN_ABORT_STATUS, MIN_FILL_INTERVAL_MS, renderableLimit, renderEnvoy } from './render.ts';
+import { ADMIN_ADDRESS_FILE, envoyFromUserConfig, MIN_ABORT_STATUS, MIN_FILL_INTERVAL_MS, renderEnvoy } from './render.ts';
 import { invertedMatchesEmpty } from './matches.ts';
 
 export const ENVOY_IMAGE = 'envoyproxy/envoy:v1.34.1';
@@ -54,14 +54,14 @@ export function envoyCannotRender(policies: Policies): Partial<Record<PolicyName
   return out;
 }
 
-/** Route settings Envoy cannot carry as the model means them, each with the reason. */
+/**
+ * Route matches Envoy cannot carry as the model means them, each with the
+ * reason. (A route's own fault and rate limit are judged by their checks in the
+ * route's scope, whose policies envoyCannotRender reads like the suite's.)
+ */
 export function envoyRouteProblems(routes: readonly Route[]): string[] {
   const out: string[] = [];
   for (const r of routes) {
-    const abort = r.policies.fault?.rules[0]?.abort;
-    if (abort && abort.status < MIN_ABORT_STATUS) out.push(`route ${r.name}: Envoy's fault filter aborts with a status of ${MIN_ABORT_STATUS}..599 only (FaultAbort.http_status), not ${abort.status}`);
-    const rl = r.policies.rateLimit;
-    if (rl && !renderableLimit(rl)) out.push(`route ${r.name}: Envoy's local rate limit keeps one bucket per route with a fill_interval of at least ${MIN_FILL_INTERVAL_MS} ms (local_ratelimit_impl.cc), not by ${rl.by} every ${rl.windowMs} ms`);
     for (const h of r.matches.flatMap((m) => m.headers).filter(invertedMatchesEmpty)) {
       out.push(`route ${r.name}: without header ${h.name} matching ${h.kind} ${JSON.stringify(h.value ?? '')}: Envoy reads a missing header as empty for an inverted match (treat_missing_header_as_empty), and the empty value matches, so a request without the header would not hold`);
     }

@@ -8,7 +8,7 @@ import { ALL_METHODS } from '../../model/spec.ts';
 import { timeoutOverTries } from '../shared/rules.ts';
 import { lastLineComplaint, type TargetDriver } from '../target.ts';
 import { kongFromUserConfig, renderKong } from './render.ts';
-import { kongRouteProblems } from './routes.ts';
+import { kongRouteProblems, rateLimitProblem } from './routes.ts';
 
 export const KONG_IMAGE = 'kong:3.9';
 
@@ -79,6 +79,12 @@ function kongOneReadTimeout(policies: Policies): Partial<Record<PolicyName, stri
   return { timeout: `Kong has one read_timeout per service for every method: the ${r.perTryTimeoutMs} ms per try of retried ${r.methods.join(', ')} would cut the single try of other methods before the ${t.requestMs} ms request timeout` };
 }
 
+/** A rate limit whose window Kong's rate-limiting has no field for: the render leaves it out. */
+function kongRateLimitWindow(policies: Policies): Partial<Record<PolicyName, string>> {
+  const why = rateLimitProblem(policies.rateLimit);
+  return why ? { rateLimit: why } : {};
+}
+
 /** Routes Kong's router cannot take as stated (kong/routes.ts kongRouteProblems says why). */
 function kongRouting(policies: Policies): Partial<Record<PolicyName, string>> {
   const problems = kongRouteProblems(policies.routing?.routes ?? []);
@@ -95,6 +101,7 @@ export const kongTarget: TargetDriver = {
     ...kongOneReadTimeout(policies),
     ...kongJwtIssuer(policies),
     ...kongRouting(policies),
+    ...kongRateLimitWindow(policies),
   }),
   unsupportedBecause: {
     'retry.status': KONG_NO_5XX_RETRY,
