@@ -287,10 +287,10 @@ function renderRoute(ctx: EnvoyContext, o: OpPlan): J {
 
 /**
  * With routes, the transform goes on each Envoy route rather than the virtual
- * host: a route's own replaces the suite's, and virtual host headers would be
- * applied after a route's and overwrite them ("route level headers, virtual
- * host level headers and finally global route configuration level headers",
- * Envoy's header manipulation order, route_components.proto Route.request_headers_to_add).
+ * host: a route's own replaces the suite's, and virtual host headers would
+ * overwrite it ("Headers specified at this level are applied before headers
+ * from the enclosing VirtualHost", route_components.proto Route.request_headers_to_add;
+ * "Later header mutations may override earlier mutations", route.proto).
  */
 function routeHeaders(ctx: EnvoyContext, rp: RoutePlan | undefined): J {
   if (!ctx.plan.routes.length) return {};

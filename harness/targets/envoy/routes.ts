@@ -1,6 +1,7 @@
 // A suite's routes (Plan.routes, first match wins) as Envoy's route list.
-// Envoy takes the first route whose match holds ("the router ... will match
-// the first route in the list", route_components.proto VirtualHost.routes),
+// Envoy takes the first route whose match holds ("The list of routes that will
+// be matched, in order, for incoming requests. The first route that matches
+// will be used.", route_components.proto VirtualHost.routes),
 // so the order is the table's (harness/routes/table.ts), operation by operation:
 //  1. for each operation of the spec, in order: if some route governs it (the
 //     operation is in the route's domain), one Envoy route per match of each
