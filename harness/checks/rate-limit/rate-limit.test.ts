@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Sent } from '../../model/result.ts';
 import { op, sent } from '../../testing/sent.ts';
 import { straddles, type RateLimitRun } from './drive.ts';
-import { judgeRateLimit } from './judge.ts';
+import { drainedDuring, judgeRateLimit } from './judge.ts';
 import { planRateLimit, type RatePlan } from './plan.ts';
 
 const policy = { limit: 5, windowMs: 1000, by: 'consumer' as const };
@@ -93,5 +93,17 @@ describe('rate limit plan', () => {
   it('a burst straddles when its first send and last answer fall in different clock windows', () => {
     expect(straddles([sent({ sentAt: 1990, doneAt: 1995 }), sent({ sentAt: 1991, doneAt: 2001 })], 1000)).toBe(true);
     expect(straddles([sent({ sentAt: 2001, doneAt: 2010 })], 1000)).toBe(false);
+  });
+});
+
+describe('rate limit burst span', () => {
+  it('allows what the limit renews while a slow burst lasts, and no more', () => {
+    const slow = (admitted: number) => Array.from({ length: 202 }, (_, i) => sent({ status: i < admitted ? 200 : 429, sentAt: 1_000, doneAt: 1_000 + 12_600 }));
+    const long = { limit: 100, windowMs: 60_000, by: 'consumer' as const };
+    expect(drainedDuring(long, 12_600)).toBe(21);
+    expect(judgeRateLimit(run({ policy: long, burst: { sent: slow(121), admitted: 121, straddled: false, attempt: 1, who: 'alice' } })).status).toBe('passed');
+    const r = judgeRateLimit(run({ policy: long, burst: { sent: slow(122), admitted: 122, straddled: false, attempt: 1, who: 'alice' } }));
+    expect(r.failures!.map((f) => f.code)).toEqual(['rateLimit.overAdmitted']);
+    expect(drainedDuring(policy, 30)).toBe(0);
   });
 });
