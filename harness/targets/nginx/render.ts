@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readUserConfig } from '../shared/placeholders.ts';
+import { InputError } from '../../model/errors.ts';
 import { ms, retriedMethodSubset, retryDirectives, routeLocationDirectives, timeoutDirectives, triesOf } from './directives.ts';
 import { anyRewrite, routeLocations, routesWith, transformHeaders, writeJumpMap, writeRewriteMap, writeRouteFaultFlags, writeRouteFaultReturns, writeRouteMaps, writeRouteTransformMaps, type RouteLocation } from './routes.ts';
 import { routeRetry, routeTimeout } from '../shared/route-rules.ts';
@@ -329,6 +330,8 @@ function writeAbortFlag(c: Ctx, { i, f, abort, ops }: AbortRule): void {
 }
 
 function writeUpstreams(c: Ctx): void {
+  const clash = c.plan.routes.length ? c.plan.upstreams.find((u) => u.name.startsWith('pp_route_')) : undefined;
+  if (clash) throw new InputError(c.input.suite.file, `upstreams.${clash.name}`, "an upstream name starting pp_route_ would clash with the routes' own upstream blocks in nginx.conf");
   for (const u of c.plan.upstreams) writeUpstream(c, u.name, u, triesOf(c.plan.retry));
   // A route's own servers, listed for the tries of its own retry (else the suite's).
   for (const r of c.plan.routes) writeUpstream(c, `pp_route_${r.key}`, r.upstream, triesOf(routeRetry(c.plan, r)));
