@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,12 +9,17 @@ import { loadSuite } from '../suite/load-suite.ts';
 import { missingDependency } from '../util/optional-dep.ts';
 import fixtureSuite from '../../fixtures/library/petstore-auth.suite.ts';
 import { planSuite, runSuite, startTarget, suiteFrom } from './library.ts';
+import { SUITE_INPUT_FILE, suiteTypesText } from '../../scripts/suite-types.ts';
 
 const fixture = fileURLToPath(new URL('../../fixtures/library/petstore-auth.suite.ts', import.meta.url));
 // The same suite as data (a .ts suite's value), under its own name.
 const asData = defineSuite({ ...fixtureSuite, name: 'petstore-auth-data' });
 
 describe('suites in TypeScript and as data', () => {
+  it('SuiteInput (defineSuite\'s type) is what scripts/write-suite-types.ts writes from the current schema', async () => {
+    expect(readFileSync(SUITE_INPUT_FILE, 'utf8')).toBe(await suiteTypesText());
+  });
+
   it('a .ts suite file loads as its YAML twin would, paths relative to the file', async () => {
     const s = await loadSuite(fixture);
     expect(s.name).toBe('petstore-auth-ts');
