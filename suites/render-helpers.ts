@@ -2,12 +2,14 @@
 // mock addresses, machine-independent text, golden files, and what an Envoy
 // render must hold for each of a suite's routes.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { loadSuite } from '../harness/suite/load-suite.ts';
 import { loadSpec } from '../harness/spec/load-spec.ts';
 import type { Endpoint } from '../harness/model/upstream.ts';
+import type { UpstreamSpec } from '../harness/model/suite.ts';
 import type { RenderInput } from '../harness/model/target.ts';
 import type { Route } from '../harness/model/routes.ts';
 import { ALL_METHODS } from '../harness/model/spec.ts';
@@ -103,4 +105,55 @@ export function routeFindings(boot: J, routes: readonly Route[], suiteRetry: Ret
     }
   });
   return { problems, checked, retried };
+}
+
+/** A host or backend name as an upstream or version name (the suite schema's identifiers). */
+function identifierOf(s: string): string {
+  return s.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z]+/, 'x');
+}
+
+type Obj = Record<string, any>;
+
+/**
+ * A sample's own upstreams, so its routes import whatever hosts it names: an
+ * upstream per VirtualService destination host and DestinationRule host (by
+ * its first label), its versions the subsets named (else v1); HTTPRoute and
+ * GRPCRoute backendRefs become the versions of one upstream, `backend`
+ * (import.backends maps each name to its version), so a split across backends
+ * is a split across versions.
+ */
+export function sampleUpstreams(text: string): { upstreams: UpstreamSpec[]; backends: Record<string, { upstream: string; version: string }> } {
+  const ups = new Map<string, Set<string>>();
+  const backends: Record<string, { upstream: string; version: string }> = {};
+  const add = (host: string, version?: string) => {
+    const u = identifierOf(host.split('.')[0]);
+    if (!ups.has(u)) ups.set(u, new Set());
+    if (version) ups.get(u)!.add(identifierOf(version));
+  };
+  for (const d of parseAllDocuments(text)) {
+    const r = d.toJS() as Obj | null;
+    const spec: Obj = r?.spec ?? {};
+    if (r?.kind === 'DestinationRule' && typeof spec.host === 'string') for (const sub of [{ name: undefined }, ...(spec.subsets ?? [])]) add(spec.host, sub.name);
+    if (r?.kind === 'VirtualService') for (const h of spec.http ?? []) for (const rt of h.route ?? []) if (typeof rt.destination?.host === 'string') add(rt.destination.host, rt.destination.subset);
+    if (r?.kind === 'HTTPRoute' || r?.kind === 'GRPCRoute') {
+      for (const rule of spec.rules ?? []) for (const b of rule.backendRefs ?? []) if (typeof b.name === 'string') {
+        add('backend', b.name);
+        backends[b.name] = { upstream: 'backend', version: identifierOf(b.name) };
+      }
+    }
+  }
+  const upstreams = [...ups].map(([name, vs]) => ({ name, versions: vs.size ? [...vs] : ['v1'], replicas: 1 }));
+  return { upstreams, backends };
+}
+
+/** Mock endpoints for upstreams, one replica each, from port 9001 up. */
+export function endpointsFor(upstreams: readonly UpstreamSpec[]): Record<string, Record<string, Endpoint[]>> {
+  let port = 9001;
+  return Object.fromEntries(upstreams.map((u) => [u.name, Object.fromEntries(u.versions.map((v) => [v, [{ host: '127.0.0.1', port: port++ }]]))]));
+}
+
+/** The vendored Istio and Gateway API samples under `real` (fixtures/realdata): every .yaml/.yml, in directory order. */
+export function realSamples(real: string): string[] {
+  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(d, e.name)] : []));
+  return [...walk(path.join(real, 'istio')), ...walk(path.join(real, 'gateway-api'))];
 }
