@@ -51,8 +51,8 @@ for _ in 1 2 3 4 5; do
 done
 # node itself, and the bin without npx's own start-up, for scale on a loaded machine.
 bare=$( s=$(ms); node -e 0; e=$(ms); echo $(( e - s )) )
-direct=$( s=$(ms); node node_modules/proxyproof/bin/proxyproof.js --version >/dev/null; e=$(ms); echo $(( e - s )) )
-say "npx proxyproof --version: $v in ${best} ms (best of 5); node bin/proxyproof.js --version ${direct} ms; node -e 0 ${bare} ms"
+direct=$( s=$(ms); node_modules/.bin/proxyproof --version >/dev/null; e=$(ms); echo $(( e - s )) )
+say "npx proxyproof --version: $v in ${best} ms (best of 5, npx's own start-up included); node_modules/.bin/proxyproof --version ${direct} ms; node -e 0 ${bare} ms"
 
 npx --no-install proxyproof validate suite.yaml
 npx --no-install proxyproof run suite.yaml --report-dir reports --seed 7
