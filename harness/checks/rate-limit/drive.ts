@@ -28,10 +28,11 @@ import type { RatePlan } from './plan.ts';
 import type { RateLimitPolicy } from './policy.ts';
 
 const MAX_STRADDLE_RETRIES = 3;
-/** Burst requests in flight at once: enough to land a burst of thousands inside a second-long window, few enough not to queue in the client. */
-const BURST_IN_FLIGHT = 128;
-/** Connections of a rate-limit client of its own. */
+/** Connections of a rate-limit client of its own, and burst requests in flight at once: none waits in the client's queue. */
 const CONNECTIONS = 32;
+const BURST_IN_FLIGHT = CONNECTIONS;
+/** A request of a burst of thousands may wait behind the others at the proxy and the mocks on a busy machine. */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 export interface Burst {
   sent: Sent[];
@@ -155,7 +156,7 @@ function countersOf(ctx: CheckContext, op: Operation, policy: RateLimitPolicy): 
   const counter = (client: ProxyClient, consumer: Consumer | undefined, who: string): Counter => ({
     who,
     key: rateLimitCounter(policy.by, consumer?.name, client.localAddress),
-    send: () => client.send(generateRequest(ctx.spec, op, ctx.rng), { consumer, scheme }),
+    send: () => client.send(generateRequest(ctx.spec, op, ctx.rng), { consumer, scheme, timeoutMs: REQUEST_TIMEOUT_MS }),
   });
   const own = (address: string) => {
     const c = ctx.client.fromAddress(address, CONNECTIONS);
