@@ -174,6 +174,18 @@ describe('Kong: what its router cannot take is notSupported with the reason', ()
     expect(kongTarget.cannotRender!({ rateLimit: { limit: 5, windowMs: 60_000, by: 'global' } }).rateLimit).toBeUndefined();
   });
 
+  it('an empty prefix rewrite (the prefix removed) leaves the service without a path; one without a leading / is an input error', async () => {
+    const input = await inputFor(path.join(dir, 'kong-expressible.suite.yaml'));
+    const routes = input.suite.routes!;
+    routes[2] = { ...routes[2], matches: [{ path: { kind: 'pathPrefix', value: '/v1/pets' }, headers: [], query: [] }], rewrite: { prefix: '' } };
+    const { doc } = renderKongDoc(input);
+    expect(validateKongConfig(doc)).toEqual([]);
+    const service = ((doc as J).services as J[]).find((x) => x.name === 'petstore-r2')!;
+    expect([service.path, service.routes[0].strip_path, service.routes[0].paths]).toEqual([undefined, true, ['~/v1/pets(?:/|$)']]);
+    routes[2] = { ...routes[2], rewrite: { prefix: 'api' } };
+    expect(() => renderKongDoc(input)).toThrow(/routes\[2\] \(pets\)\.rewrite: Kong takes a service path that starts with \/, not "api"/);
+  });
+
   it('a later route Kong ranks higher (more headers) is an order problem; a prefix rewrite Kong joins differently is refused', async () => {
     const input = await inputFor(path.join(dir, 'kong-expressible.suite.yaml'));
     const routes = input.suite.routes!;

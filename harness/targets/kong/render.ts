@@ -306,7 +306,12 @@ function routeService(ctx: KongContext, plugins: RoutePlugins, rp: RoutePlan, ra
   const timeout = rp.policies.timeout ?? ctx.input.suite.policies.timeout;
   const name = routeUpstreamName(rp);
   const service: J = { name, host: name, port: 80, protocol: 'http', retries: retry?.attempts ?? 0, connect_timeout: 2000, read_timeout: retry?.perTryTimeoutMs ?? timeout?.requestMs ?? 30_000, write_timeout: 30_000 };
-  if (rp.route.rewrite?.prefix !== undefined) service.path = rp.route.rewrite.prefix;
+  const prefix = rp.route.rewrite?.prefix;
+  // An empty rewrite leaves the service without a path: Kong joins the rest to "/" (get_upstream_uri_v0), the prefix removed.
+  if (prefix) {
+    if (!prefix.startsWith('/')) throw new InputError(rp.route.origin.file, `${rp.route.origin.place}.rewrite`, `Kong takes a service path that starts with /, not ${JSON.stringify(prefix)}`);
+    service.path = prefix;
+  }
   service.routes = routeKongRoutes(ctx, plugins, rp, rank);
   return service;
 }
