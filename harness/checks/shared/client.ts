@@ -40,10 +40,11 @@ export class ProxyClient {
     this.#parent = scope?.parent;
     this.#shape = scope?.shape;
     this.#ownPool = !scope?.parent || scope.localAddress !== undefined;
-    // undici passes `connect` options on to net.connect, whose localAddress
-    // binds the socket's source address (Node net docs, socket.connect options).
+    // undici 7's Client/Pool option `localAddress` binds each socket's source
+    // address (docs/api/Client.md); a `connect: { localAddress }` is ignored
+    // (measured: the server saw 127.0.0.1).
     this.#pool = this.#ownPool
-      ? new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 4_000, ...(this.localAddress ? { connect: { localAddress: this.localAddress } } : {}) })
+      ? new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 4_000, ...(this.localAddress ? { localAddress: this.localAddress } : {}) })
       : scope!.parent.#pool;
   }
 
