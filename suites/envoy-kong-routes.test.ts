@@ -109,6 +109,14 @@ describe('the Envoy route list keeps the table: first match wins per operation, 
     expect(at('r4.0-op0-rest').typed_per_filter_config?.['envoy.filters.http.api_key_auth']).toBeUndefined();
   });
 
+  it('an empty prefix rewrite (the prefix removed) is a regex_rewrite to "/": Envoy ignores an empty prefix_rewrite', async () => {
+    const input = await inputFor(path.join(dir, 'petstore-matches.suite.yaml'));
+    input.suite.routes![2] = { ...input.suite.routes![2], rewrite: { prefix: '' } };
+    const boot = renderEnvoyBootstrap(input);
+    expect(validateEnvoyBootstrap(boot)).toEqual([]);
+    expect(envoyRoutes(boot).find((r) => r.name === 'r2.0-public-pets')!.route.regex_rewrite).toEqual({ pattern: { regex: '^/v1/pets/*' }, substitution: '/' });
+  });
+
   it('a Host header condition is matched on :authority, as Envoy represents Host', async () => {
     const input = await inputFor(path.join(dir, 'bookinfo-split.suite.yaml'));
     input.suite.routes![0] = { ...input.suite.routes![0], matches: [{ headers: [{ name: 'host', kind: 'exact', value: 'reviews' }], query: [] }] };

@@ -26,6 +26,7 @@ import { ALL_METHODS } from '../../model/spec.ts';
 import type { RetryPolicy } from '../../checks/retry/policy.ts';
 import { integerWeights, type OpPlan, type Plan, type RoutePlan } from '../shared/plan.ts';
 import { noControl, sanitizedName, type Source } from '../shared/values.ts';
+import { escapeRegExp } from '../../util/regex.ts';
 import { clusterName, type J } from './json.ts';
 import { matchSource, routeMatch } from './matches.ts';
 
@@ -72,6 +73,13 @@ function rewriteOf(route: Route, m: RouteMatch | undefined, src: Source): J {
   if (rw.full !== undefined) return { regex_rewrite: { pattern: { regex: '^/.*$' }, substitution: literalSubstitution(noControl(rw.full, src, 'an Envoy rewrite')) } };
   const prefix = noControl(rw.prefix ?? '/', src, 'an Envoy rewrite');
   if (m?.path?.kind === 'regex') return { regex_rewrite: { pattern: { regex: `^(?:${m.path.value})$` }, substitution: literalSubstitution(prefix) } };
+  if (prefix === '') {
+    // The prefix removed: an empty prefix_rewrite is no rewrite at all to Envoy (source/common/router/config_impl.cc
+    // RouteEntryImplBase::finalizePathHeader: `if (prefix_rewrite_.empty()) return;`), so the matched prefix and the
+    // slashes after it become one "/" by regex_rewrite.
+    const matched = (m?.path?.value ?? '/').replace(/\/+$/, '');
+    return { regex_rewrite: { pattern: { regex: `^${m?.path?.ignoreCase ? '(?i)' : ''}${escapeRegExp(matched)}/*` }, substitution: '/' } };
+  }
   return { prefix_rewrite: prefix };
 }
 
