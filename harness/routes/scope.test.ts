@@ -52,6 +52,13 @@ describe('route scopes: a route\'s own policies, with requests that select it', 
     expect(scopes[0].operations).toEqual([]);
   });
 
+  it('a route whose own fault aborts every request has its retry reported unobservable, its fault checked', () => {
+    const aborted = route('aborted', [], { retry, fault: { rules: [{ upstream: 'reviews', headers: [], abort: { status: 500, percent: 100 } }] } } as RoutePolicies);
+    const scopes = routeScopes(suiteWith([aborted]), spec, gen as never, createRng(1));
+    expect(scopes.map((s) => [s.policy, s.unobservable !== undefined])).toEqual([['retry', true], ['fault', false]]);
+    expect(scopes[0].unobservable).toMatch(/aborted with 500 by its own fault before an upstream is tried, so its retry cannot be observed/);
+  });
+
   it('the route table keeps requests the route itself takes: a default under a /reviews/1 prefix gets none that start so', () => {
     const table = routeTable(suiteWith([product1, route('default', [])]), spec, gen as never, createRng(3));
     for (const o of table[1].ops) expect(o.request.path.startsWith('/reviews/1') && o.op.method === 'GET').toBe(false);

@@ -22,6 +22,19 @@ export interface RouteScope {
   operations: Operation[];
   /** A check's request, made to select the route (unchanged when it cannot be). */
   shape(req: HttpRequestSpec): HttpRequestSpec;
+  /** Why the policy cannot be seen at all on this route's requests (set: the check does not run). */
+  unobservable?: string;
+}
+
+/**
+ * A route whose own fault aborts every request answers before any upstream is
+ * tried (Envoy's fault filter runs before the router, as proxyproof's renders
+ * do), so its retry, timeout or transform can never show; its fault is checked.
+ */
+function unobservable(route: Route, p: RoutePolicyName): string | undefined {
+  if (p === 'fault' || p === 'rateLimit') return undefined;
+  const all = (route.policies.fault?.rules ?? []).find((r) => r.headers.length === 0 && r.abort !== undefined && r.abort.percent >= 100);
+  return all ? `every request of route ${route.name} is aborted with ${all.abort!.status} by its own fault before an upstream is tried, so its ${p} cannot be observed (its fault is checked)` : undefined;
 }
 
 /** The request made to satisfy one of the route's matches that the table sends to the route itself (first match wins). */
@@ -76,7 +89,8 @@ export function routeScopes(suite: Suite, spec: Spec, generate: (op: Operation, 
       if (route.policies[p] === undefined || alreadyChecked(suite, route, p)) continue;
       const policies: Policies = { ...suite.policies, ...own };
       delete policies.routing;
-      out.push({ route, policy: p, policies, operations, shape: (req) => reshaped(table, suite, spec, route, req, generate, rng) });
+      const why = unobservable(route, p);
+      out.push({ route, policy: p, policies, operations, shape: (req) => reshaped(table, suite, spec, route, req, generate, rng), ...(why ? { unobservable: why } : {}) });
     }
   }
   return out;

@@ -25,6 +25,7 @@ async function outcomeOf(check: Check, ctx: CheckContext, driver: TargetDriver, 
   if (!ctx.policies[check.name]) return { status: 'skipped', message: `the suite sets no ${check.name} policy`, evidence: {} };
   // A route every request of which an earlier route takes: its policy can never apply, which its owner should hear.
   if (opts.route !== undefined && !ctx.operations.length) return failedOutcome(`route ${opts.route} is never reached`, [{ code: 'route.unreachable', message: `earlier routes take every request of its operations, so its ${check.name} policy never applies` }], {});
+  if (opts.unobservable) return { status: 'skipped', message: opts.unobservable, evidence: {} };
   const why = opts.rendered ? notSupportedBecause(check, ctx, driver, opts.features) : undefined;
   if (why) return { status: 'notSupported', message: why, evidence: {} };
   try {
@@ -40,6 +41,8 @@ export interface RunCheckOptions {
   /** A route-scoped run: the route, and the feature its policy needs at route scope (route.retry, ...). */
   route?: string;
   features?: readonly Feature[];
+  /** Why a route's policy cannot be seen on its requests (routes/scope.ts): reported, not run. */
+  unobservable?: string;
 }
 
 export async function runCheck(check: Check, ctx: CheckContext, driver: TargetDriver, opts: RunCheckOptions): Promise<CheckResult> {
@@ -51,7 +54,7 @@ export async function runCheck(check: Check, ctx: CheckContext, driver: TargetDr
 /** What a check will touch on the target; a check that will not run (skipped, notSupported) touches nothing, one without a declaration runs alone. */
 export function usesOf(check: Check, ctx: CheckContext, driver: TargetDriver, opts: RunCheckOptions): Uses {
   if (!ctx.policies[check.name]) return { claims: [] };
-  if (opts.route !== undefined && !ctx.operations.length) return { claims: [] };
+  if (opts.route !== undefined && (!ctx.operations.length || opts.unobservable)) return { claims: [] };
   if (opts.rendered && notSupportedBecause(check, ctx, driver, opts.features)) return { claims: [] };
   try {
     if (check.uses) return check.uses(ctx);

@@ -121,7 +121,7 @@ async function checkAll(c: TargetContext, proxy: StartedProxy): Promise<CheckRes
     for (const scope of scopes) {
       const check = c.wanted.find((k) => k.name === scope.policy);
       if (!check) continue;
-      jobs.push(job(check, contextFor(c, proxy, client, validator, check, scope), { ...opts, route: scope.route.name, features: [`route.${scope.policy}`] }));
+      jobs.push(job(check, contextFor(c, proxy, client, validator, check, scope), { ...opts, route: scope.route.name, features: [`route.${scope.policy}`], ...(scope.unobservable ? { unobservable: scope.unobservable } : {}) }));
     }
     // Registry order, then route scopes, whatever order they end in.
     return await runScheduled(jobs, c.serial);

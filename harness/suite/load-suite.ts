@@ -16,7 +16,7 @@ import { targetNames } from '../targets/registry.ts';
 import { parseThresholds } from '../load/thresholds.ts';
 import { applyImported, importAll, mergeConsumers } from '../policy/import.ts';
 import type { BackendMapping } from '../policy/types.ts';
-import type { Consumer, Credential, LoadConfig, LoadScenario, Suite, TargetSpec, UpstreamSpec } from '../model/suite.ts';
+import type { Consumer, Credential, ImportNote, LoadConfig, LoadScenario, Suite, TargetSpec, UpstreamSpec } from '../model/suite.ts';
 import type { Policies } from '../model/policies.ts';
 import { parseRoutes } from './routes.ts';
 import { notCheckedDetail } from './strict.ts';
@@ -386,15 +386,24 @@ function parseBackends(p: Parsed, upstreams: UpstreamSpec[]): Record<string, Bac
   return out;
 }
 
-/** Imported routes must reach the suite's upstreams and versions, as its own routes must. */
-function checkImportedRoutes(p: Parsed, routes: Route[], upstreams: UpstreamSpec[]): void {
+/**
+ * Imported routes must reach the suite's versions, as its own routes must. A
+ * route for a service the suite does not serve (a mesh file's productpage and
+ * details beside the reviews the suite is about) is left out with a note.
+ */
+function keepImportedRoutes(p: Parsed, routes: Route[], upstreams: UpstreamSpec[], notes: ImportNote[]): Route[] {
+  const kept: Route[] = [];
   for (const r of routes) {
     const up = upstreams.find((u) => u.name === r.to.upstream);
-    const how = 'add it under upstreams, or map the backends under import.backends';
-    if (!up) p.at(['policies', 'from'], `imported route ${r.name} (${r.origin.place}) sends to ${r.to.upstream}, which is not an upstream of the suite (upstreams: ${upstreams.map((u) => u.name).join(', ')}); ${how}`);
-    const unknown = Object.entries(r.to.weights).filter(([v, w]) => w > 0 && !up!.versions.includes(v)).map(([v]) => v);
-    if (unknown.length) p.at(['policies', 'from'], `imported route ${r.name} (${r.origin.place}) sends to versions ${unknown.join(', ')} that upstream ${up!.name} does not have (versions: ${up!.versions.join(', ')})`);
+    if (!up) {
+      notes.push({ source: 'policies.from', resource: r.origin.place, kind: 'unexpressed', message: `route ${r.name} sends to ${r.to.upstream}, which is not an upstream of the suite (upstreams: ${upstreams.map((u) => u.name).join(', ')}), so it is not checked; add it under upstreams, or map its backends under import.backends` });
+      continue;
+    }
+    const unknown = Object.entries(r.to.weights).filter(([v, w]) => w > 0 && !up.versions.includes(v)).map(([v]) => v);
+    if (unknown.length) p.at(['policies', 'from'], `imported route ${r.name} (${r.origin.place}) sends to versions ${unknown.join(', ')} that upstream ${up.name} does not have (versions: ${up.versions.join(', ')})`);
+    kept.push(r);
   }
+  return kept;
 }
 
 /** The suite's own routes win over imported ones (with a note); else the imported ones are the suite's. */
@@ -419,9 +428,13 @@ async function importPolicies(p: Parsed, own: { policies: Policies; consumers: C
   const canary = merged.canary;
   if (canary && canary !== own.policies.canary) {
     const up = upstreams.find((u) => u.name === canary.upstream);
-    if (!up) p.at(['policies', 'from'], `an imported canary splits ${canary.upstream}, which is not an upstream of the suite (upstreams: ${upstreams.map((u) => u.name).join(', ')})`);
-    const unknown = Object.keys(canary.weights).filter((v) => !up!.versions.includes(v));
-    if (unknown.length) p.at(['policies', 'from'], `an imported canary names versions ${unknown.join(', ')} that upstream ${up!.name} does not have (versions: ${up!.versions.join(', ')})`);
+    if (!up) {
+      notes.push({ source: 'policies.from', resource: 'canary', kind: 'unexpressed', message: `the imported canary splits ${canary.upstream}, which is not an upstream of the suite (upstreams: ${upstreams.map((u) => u.name).join(', ')}), so it is not checked; add it under upstreams to check it` });
+      delete merged.canary;
+    } else {
+      const unknown = Object.keys(canary.weights).filter((v) => !up.versions.includes(v));
+      if (unknown.length) p.at(['policies', 'from'], `an imported canary names versions ${unknown.join(', ')} that upstream ${up.name} does not have (versions: ${up.versions.join(', ')})`);
+    }
   }
   const known = (r: { upstream: string }) => upstreams.some((u) => u.name === r.upstream);
   for (const rule of merged.fault?.rules ?? []) {
@@ -433,8 +446,7 @@ async function importPolicies(p: Parsed, own: { policies: Policies; consumers: C
   if ((merged.auth || merged.rateLimit?.by === 'consumer') && !consumers.some((c) => c.valid)) {
     p.at(['policies', 'from'], 'an imported auth or per-consumer rate limit needs at least one consumer with a valid credential (under consumers:)');
   }
-  checkImportedRoutes(p, result.routes, upstreams);
-  return { policies: merged, consumers, imported: { from, notes }, routes: result.routes };
+  return { policies: merged, consumers, imported: { from, notes }, routes: keepImportedRoutes(p, result.routes, upstreams, notes) };
 }
 
 /** The routing check gets the routes; its settings (policies.routing) keep their defaults unless the suite sets them. */
