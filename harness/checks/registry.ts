@@ -1,5 +1,6 @@
-// The checks, in the order they run against a target. The rate limit runs
-// last so its bursts cannot starve the others; it waits for quiet itself.
+// The checks, in the order their results are reported. The runner schedules
+// them side by side where their declared uses (checks/shared/uses.ts) allow,
+// longest first, and keeps timed and heavy checks apart.
 // Adding a check: its folder, and one line here.
 
 import type { Check } from './check.ts';

@@ -137,7 +137,9 @@ class Driver {
   }
 
   async split(route: Route, o: RouteEntry['ops'][number]): Promise<void> {
-    const test = shareTest(route.to.weights, route.to.tolerance, route.to.alpha, this.policy.maxRequests);
+    // Every version of the upstream may serve, weighted or not: the test's union bound counts them all.
+    const versions = this.ctx.suite.upstreams.find((u) => u.name === route.to.upstream)?.versions;
+    const test = shareTest(route.to.weights, route.to.tolerance, route.to.alpha, this.policy.maxRequests, versions);
     const run = await driveShares(test, route.to.upstream, this.ctx.fleet, () => this.ctx.client.send(o.request, this.#as));
     this.run.splits.push({ ...run, route: route.name, op: o.op.id, upstream: route.to.upstream });
   }
