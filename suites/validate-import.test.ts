@@ -169,6 +169,14 @@ describe('--strict and import: { strict: true }', () => {
     expect(shown(strict.out).groups.has('not checked')).toBe(false);
   });
 
+  it('validate --strict on a VirtualService it fully expresses (bookinfo 90/10: the default retry it writes none of is defaulted, not unchecked): exit 0', async () => {
+    const file = join(root, 'fixtures', 'suites', 'bookinfo-reviews-90-10.suite.yaml');
+    const strict = await cli('validate', file, '--strict');
+    expect(strict.code, strict.err).toBe(0);
+    expect(shown(strict.out).groups.has('not checked')).toBe(false);
+    expect(strict.out).toMatch(/connect-failure, refused-stream is a transport condition/);
+  });
+
   it('import: { strict: true } in the suite: exit 2 at import.strict without the flag; a fully expressed suite still passes', async ({ tmp }) => {
     const strictCopy = (file: string) => {
       const text = readFileSync(file, 'utf8').replace(/\.\.\/\.\.\//g, `${root}/`).replace(/\.\.\/realdata\//g, `${root}/fixtures/realdata/`);
