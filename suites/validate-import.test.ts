@@ -148,7 +148,7 @@ describe('--strict and import: { strict: true }', () => {
     expect(r.out).toBe('');
     const lines = r.err.split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^${HTTPROUTE_MIRROR.replace(/[.]/g, '\\.')}:policies\\.from: --strict: not checked: HTTPRoute/http-filter-mirror .+ \\(and \\d+ more; proxyproof validate without --strict lists them\\)$`));
+    expect(lines[0]).toMatch(new RegExp(`^${HTTPROUTE_MIRROR.replace(/[.]/g, '\\.')}:policies\\.from: --strict: not checked: HTTPRoute/http-filter-mirror spec\\.rules\\[0\\]\\.filters\\[0\\]: rules\\[0\\]: filter RequestMirror: .+$`));
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 

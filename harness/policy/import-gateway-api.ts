@@ -307,7 +307,8 @@ export function httpRoute(host: GatewayHost, doc: Obj, res: string): void {
   const name = str(obj(doc.metadata).name) ?? '?';
   const hostnames = arr(spec.hostnames).map(str).filter((h): h is string => !!h);
   if (spec.hostnames !== undefined) host.use(res, 'spec.hostnames');
-  if (spec.parentRefs !== undefined) host.note(res, 'unexpressed', 'parentRefs attach the route to Gateways (or a Service, for the mesh); the checks run on the one proxy under test, as if it were each parent', 'spec.parentRefs');
+  // Attachment, not a behaviour: it says which proxy the routes live on, and the proxy under test is that proxy.
+  if (spec.parentRefs !== undefined) host.note(res, 'info', 'parentRefs attach the route to Gateways (or a Service, for the mesh); the checks run on the one proxy under test, as if it were each parent', 'spec.parentRefs');
   host.rest(res, 'spec', spec, ['hostnames', 'parentRefs', 'rules'], () => 'has no proxyproof check');
   if (spec.rules === undefined) host.note(res, 'info', 'no rules: Gateway API sends every request to nothing (404)', 'spec');
   arr(spec.rules).forEach((rule, i) => gwRule(host, res, name, hostnames, obj(rule), i));

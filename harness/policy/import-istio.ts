@@ -206,7 +206,8 @@ class Importer extends Recorder implements GatewayHost {
     if (!host) return this.note(res, 'unexpressed', 'no spec.hosts: the VirtualService applies to nothing (or is a delegate, read through its parent)', 'spec');
     this.use(res, 'spec.hosts');
     if (hosts.length > 1) this.note(res, 'info', `hosts ${hosts.slice(1).join(', ')} share the expectations of ${host}`, 'spec.hosts');
-    if (spec.gateways !== undefined) this.note(res, 'unexpressed', `gateways ${arr(spec.gateways).join(', ')} select the gateways (or mesh) the routes apply to; the checks run on the one proxy under test, as if it were each of them`, 'spec.gateways');
+    // Attachment, not a behaviour: it says which proxies the routes live on, and the proxy under test is one of them.
+    if (spec.gateways !== undefined) this.note(res, 'info', `gateways ${arr(spec.gateways).join(', ')} select the gateways (or mesh) the routes apply to; the checks run on the one proxy under test, as if it were each of them`, 'spec.gateways');
     if (spec.exportTo !== undefined) this.note(res, 'unexpressed', 'exportTo limits the namespaces that see the routes; the test client sees them all', 'spec.exportTo');
     for (const k of ['tcp', 'tls']) if (spec[k] !== undefined) this.note(res, 'unexpressed', `${k} routes have no proxyproof check: proxyproof checks HTTP`, `spec.${k}`);
     this.rest(res, 'spec', spec, ['hosts', 'gateways', 'exportTo', 'tcp', 'tls', 'http'], () => 'has no proxyproof check');

@@ -252,7 +252,8 @@ ${rules}`,
       { path: { kind: 'exact', value: '/exact' }, headers: [], query: [] },
       { path: { kind: 'regex', value: '/re/.*' }, headers: [], query: [] },
     ]);
-    expect(r.notes.find((n) => n.field === 'spec.parentRefs')?.kind).toBe('unexpressed');
+    // Attachment: named (the proxy under test is each parent), not an unchecked behaviour.
+    expect(r.notes.find((n) => n.field === 'spec.parentRefs')?.kind).toBe('info');
   });
 
   it('weighted backendRefs (default 1) become percentages of the versions they name', () => {

@@ -55,7 +55,7 @@ describe('import: { strict: true } in a suite', () => {
     );
     expect(err).toBeInstanceOf(InputError);
     const { message } = err as InputError;
-    expect(message).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:line \\d+: import\\.strict: not checked: HTTPRoute/http-filter-mirror .+ \\(and \\d+ more; proxyproof validate without --strict lists them\\)$`));
+    expect(message).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:line \\d+: import\\.strict: not checked: HTTPRoute/http-filter-mirror spec\\.rules\\[0\\]\\.filters\\[0\\]: rules\\[0\\]: filter RequestMirror: .+$`));
     expect(message).not.toContain('\n');
   });
 
