@@ -277,6 +277,8 @@ describe(`configs from the real samples (${real}) validate`, () => {
         continue;
       }
       expect(validateEnvoyBootstrap(boot), f).toEqual([]);
+      // One golden per sample, for review: each route's weighted_clusters and retry_policy are in it.
+      golden(path.join(REPO_ROOT, 'harness/targets/envoy/golden/samples', `${path.relative(real, f).replace(/\.ya?ml(\.golden)?$/, '')}.json`), portable(`${JSON.stringify(boot, null, 2)}\n`));
       const found = routeFindings(boot, own, suite.policies.retry);
       expect(found.problems, f).toEqual([]);
       // Kong: a valid declarative config either way; the routing check runs where its router takes every route.
