@@ -8,5 +8,7 @@ export default defineConfig({
     // Proxies and mocks bind OS-given ports, so files may run in parallel;
     // two workers match the two cores of the CI machines.
     maxWorkers: 2,
+    // Test folders of killed workers (configs, keys, logs) are removed before the run.
+    globalSetup: ['harness/testing/test-dirs.ts'],
   },
 });

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, test } from 'vitest';
 import type { ProxyRuntime, StartedProxy, StartOptions } from '../model/runtime.ts';
 import type { RenderedConfig } from '../model/target.ts';
+import { makeTestDir } from './test-dirs.ts';
 
 export interface Proxies {
   /** Start a proxy with the given runtime; it is stopped after the test, pass or fail. */
@@ -18,7 +19,7 @@ export interface Proxies {
 }
 
 export interface Fixtures {
-  /** A fresh folder in the OS temp folder (proxyproof-test-*), removed after the test. */
+  /** A fresh folder in the OS temp folder (proxyproof-test-<pid>-*), removed after the test (swept if its process is killed). */
   tmp: string;
   proxies: Proxies;
 }
@@ -26,7 +27,7 @@ export interface Fixtures {
 export const it = test.extend<Fixtures>({
   // eslint-disable-next-line no-empty-pattern
   tmp: async ({}, use) => {
-    const dir = mkdtempSync(join(tmpdir(), 'proxyproof-test-'));
+    const dir = makeTestDir();
     try {
       await use(dir);
     } finally {
@@ -58,10 +59,10 @@ export interface TempFolder {
 }
 
 /** A temp folder for one test file: made before its first test, removed after its last. */
-export function tempFolder(prefix = 'proxyproof-test-'): TempFolder {
+export function tempFolder(prefix?: string): TempFolder {
   let dir = '';
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), prefix));
+    dir = prefix ? mkdtempSync(join(tmpdir(), prefix)) : makeTestDir();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return {
