@@ -38,7 +38,8 @@ const HEADER_VALUE = /^[^\u0000-\u0008\u000A-\u001F\u007F]*$/;
 const HEADER_STRING = /^[^\u0000\u000A\u000D]*$/;
 
 const NUMBER_RULES = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'double', 'float']);
-const WRAPPED: Record<string, string> = {
+/** The protobuf wrapper types and the scalar each wraps (the validator reads them as their scalar too). */
+export const WRAPPED: Record<string, string> = {
   'google.protobuf.UInt32Value': 'uint32',
   'google.protobuf.UInt64Value': 'uint64',
   'google.protobuf.Int32Value': 'int32',

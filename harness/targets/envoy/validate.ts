@@ -21,7 +21,7 @@ import path from 'node:path';
 import protobuf from 'protobufjs';
 import { API_KEY_AUTH_TYPES, checkApiKeyAuth } from './api-key-auth.ts';
 import { codeChecks, durationProblem } from './code-checks.ts';
-import { fieldRules, PgvChecker } from './pgv.ts';
+import { fieldRules, PgvChecker, WRAPPED } from './pgv.ts';
 import { resolveOptional } from '../../util/optional-dep.ts';
 
 const require = createRequire(import.meta.url);
@@ -79,17 +79,6 @@ export interface EnvoyProblem {
 }
 
 const INT_TYPES = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32', 'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
-const WRAPPERS: Record<string, string> = {
-  'google.protobuf.UInt32Value': 'uint32',
-  'google.protobuf.UInt64Value': 'uint64',
-  'google.protobuf.Int32Value': 'int32',
-  'google.protobuf.Int64Value': 'int64',
-  'google.protobuf.BoolValue': 'bool',
-  'google.protobuf.StringValue': 'string',
-  'google.protobuf.DoubleValue': 'double',
-  'google.protobuf.FloatValue': 'float',
-  'google.protobuf.BytesValue': 'bytes',
-};
 const DURATION = /^-?\d+(\.\d{1,9})?s$/;
 
 function fullName(t: protobuf.ReflectionObject): string {
@@ -112,7 +101,7 @@ class Checker {
   /** A value of message type `type`; with `rules`, its PGV rules too (off under a message.skip). */
   message(value: unknown, type: protobuf.Type, p: string, rules = true): void {
     const name = fullName(type);
-    if (WRAPPERS[name]) return this.scalar(value, WRAPPERS[name], p);
+    if (WRAPPED[name]) return this.scalar(value, WRAPPED[name], p);
     if (name.startsWith('google.protobuf.') && this.wellKnown(value, name, p)) return;
     if (!isObj(value)) return this.bad(p, `${name} must be an object, got ${typeof value}`);
     const byJson = new Map<string, protobuf.Field>();
@@ -219,7 +208,7 @@ class Checker {
     } catch {
       return this.bad(`${p}.@type`, `unknown type ${typeName}`);
     }
-    if (WRAPPERS[typeName] || typeName.startsWith('google.protobuf.')) return this.message((fields as { value?: unknown }).value, t, `${p}.value`);
+    if (WRAPPED[typeName] || typeName.startsWith('google.protobuf.')) return this.message((fields as { value?: unknown }).value, t, `${p}.value`);
     this.message(fields, t, p);
   }
 }
